@@ -1,0 +1,360 @@
+"""The one converter between a user's table and the model's tensors.
+
+A :class:`TableSchema` says what each column is (continuous, binary, categorical or excluded);
+:func:`infer_schema` proposes one with a reason per column. A :class:`TableEncoder`, fitted on a
+table and a schema, turns rows into a float tensor and back:
+
+- continuous: standardised, ``(x - mean) / std`` (the inverse gives effects in the user's units);
+- binary: 0 / 1, where ``categories[1]`` is the level coded 1;
+- categorical: one-hot over ``categories`` (k columns).
+
+Missing values are refused with a message naming the columns: the app offers to drop those rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from deci_core.errors import DataError
+
+MAX_CATEGORIES = 20
+"""Categorical columns with more levels than this are excluded (one-hot width and sparsity)."""
+
+_ID_NAME = re.compile(r"(^id$|_id$|^id_|identifier|uuid|^key$|^index$)", re.IGNORECASE)
+
+
+class VariableType(str, Enum):
+    """How a column enters the model."""
+
+    CONTINUOUS = "continuous"
+    BINARY = "binary"
+    CATEGORICAL = "categorical"
+    EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """One column: its name, type, ordered levels (binary/categorical) and why it was typed so."""
+
+    name: str
+    type: VariableType
+    categories: tuple[Any, ...] = ()
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type.value,
+            "categories": [_plain(c) for c in self.categories],
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> VariableSpec:
+        return cls(d["name"], VariableType(d["type"]), tuple(d.get("categories", ())), d.get("reason", ""))
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The typed columns of a table, in the table's order."""
+
+    variables: tuple[VariableSpec, ...]
+
+    @property
+    def modeled(self) -> tuple[VariableSpec, ...]:
+        """Specs of the columns that enter the model (not excluded)."""
+        return tuple(v for v in self.variables if v.type is not VariableType.EXCLUDED)
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the modeled variables: the graph's node order."""
+        return [v.name for v in self.modeled]
+
+    def __getitem__(self, name: str) -> VariableSpec:
+        for spec in self.variables:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def with_types(self, types: dict[str, VariableType | str], df: pd.DataFrame | None = None) -> TableSchema:
+        """Return a schema with some columns retyped (levels recomputed from ``df`` when given).
+
+        Raises:
+            DataError: a name is not a column, or a type cannot hold the column's values.
+        """
+        unknown = sorted(set(types) - {v.name for v in self.variables})
+        if unknown:
+            raise DataError(f"Unknown column(s) {unknown}: the table has {[v.name for v in self.variables]}.")
+        specs = []
+        for spec in self.variables:
+            if spec.name not in types:
+                specs.append(spec)
+                continue
+            new_type = VariableType(types[spec.name])
+            categories = spec.categories
+            if df is not None:
+                categories = _levels_for(df[spec.name], new_type, spec.name)
+            specs.append(replace(spec, type=new_type, categories=categories, reason="set by user"))
+        return TableSchema(tuple(specs))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"variables": [v.to_dict() for v in self.variables]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TableSchema:
+        return cls(tuple(VariableSpec.from_dict(v) for v in d["variables"]))
+
+
+def infer_schema(df: pd.DataFrame) -> TableSchema:
+    """Propose a type for every column, with a plain-words reason."""
+    return TableSchema(tuple(_infer_column(df[name], str(name)) for name in df.columns))
+
+
+def _infer_column(col: pd.Series, name: str) -> VariableSpec:
+    values = col.dropna()
+    n_unique = values.nunique()
+    excluded = VariableType.EXCLUDED
+    if values.empty:
+        return VariableSpec(name, excluded, reason="all values are missing")
+    if pd.api.types.is_datetime64_any_dtype(col) or _looks_like_dates(values):
+        return VariableSpec(name, excluded, reason="date/time column")
+    if n_unique == 1:
+        return VariableSpec(name, excluded, reason="constant: a single value carries no information")
+    if n_unique == 2:
+        return VariableSpec(name, VariableType.BINARY, _sorted_levels(values), "two distinct values")
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+    if numeric:
+        if _is_identifier(values, name):
+            return VariableSpec(name, excluded, reason="identifier-like: a distinct integer on every row")
+        return VariableSpec(name, VariableType.CONTINUOUS, reason="numeric")
+    as_numbers = pd.to_numeric(values, errors="coerce")
+    if as_numbers.notna().mean() >= 0.5:
+        example = values[as_numbers.isna()].iloc[0]
+        return VariableSpec(name, excluded, reason=f"mixes numbers with text (e.g. {str(example)[:30]!r})")
+    if n_unique == len(values) and len(values) > MAX_CATEGORIES:
+        return VariableSpec(name, excluded, reason="identifier-like: a distinct text value on every row")
+    if n_unique > MAX_CATEGORIES:
+        return VariableSpec(
+            name, excluded, reason=f"{n_unique} levels: more than the {MAX_CATEGORIES} a categorical may have"
+        )
+    return VariableSpec(name, VariableType.CATEGORICAL, _sorted_levels(values), f"text with {n_unique} levels")
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return False
+    sample = values.astype(str).head(50)
+    if not sample.str.contains(r"\d{1,4}[-/.:]\d{1,2}", regex=True).all():
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().all())
+
+
+def _is_identifier(values: pd.Series, name: str) -> bool:
+    if not pd.api.types.is_integer_dtype(values) and not (values == values.round()).all():
+        return False
+    if values.nunique() != len(values) or len(values) < 20:
+        return False
+    ints = values.astype("int64").sort_values().to_numpy()
+    consecutive = bool((np.diff(ints) == 1).all())
+    return consecutive or bool(_ID_NAME.search(name))
+
+
+def _sorted_levels(values: pd.Series) -> tuple[Any, ...]:
+    levels = pd.unique(values)
+    try:
+        levels = sorted(levels)
+    except TypeError:
+        levels = sorted(levels, key=str)
+    return tuple(_plain(v) for v in levels)
+
+
+def _levels_for(col: pd.Series, new_type: VariableType, name: str) -> tuple[Any, ...]:
+    if new_type is VariableType.CONTINUOUS:
+        numbers = pd.to_numeric(col.dropna(), errors="coerce")
+        if numbers.isna().any():
+            raise DataError(f"Column '{name}' has text values, so it cannot be continuous: pick categorical.")
+        return ()
+    if new_type is VariableType.EXCLUDED:
+        return ()
+    levels = _sorted_levels(col.dropna())
+    if new_type is VariableType.BINARY and len(levels) != 2:
+        raise DataError(f"Column '{name}' has {len(levels)} distinct values; binary needs exactly 2.")
+    if new_type is VariableType.CATEGORICAL and not 2 <= len(levels) <= MAX_CATEGORIES:
+        raise DataError(
+            f"Column '{name}' has {len(levels)} levels; a categorical needs 2 to {MAX_CATEGORIES}."
+        )
+    return levels
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars, so specs serialise to JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_modeled_values(df: pd.DataFrame, schema: TableSchema) -> None:
+    """Raise a DataError naming every modeled column with missing or infinite values."""
+    names = schema.names
+    missing = df[names].isna().sum()
+    bad = {n: int(c) for n, c in missing.items() if c}
+    if bad:
+        listed = ", ".join(f"'{n}' ({c} missing)" for n, c in bad.items())
+        raise DataError(f"Missing values in {listed}: drop those rows or exclude the columns.")
+    continuous = [v.name for v in schema.modeled if v.type is VariableType.CONTINUOUS]
+    infinite = [n for n in continuous if np.isinf(pd.to_numeric(df[n], errors="coerce")).any()]
+    if infinite:
+        raise DataError(f"Infinite values in {infinite}: replace or drop those rows.")
+
+
+def drop_missing_rows(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """Rows with no missing value in any modeled column (the 'drop rows' policy)."""
+    return df.dropna(subset=schema.names)
+
+
+def data_fingerprint(df: pd.DataFrame, schema: TableSchema) -> str:
+    """A stable hash of the modeled columns' names, types, levels and values (hex, 16 chars)."""
+    h = hashlib.sha256()
+    for spec in schema.modeled:
+        h.update(repr((spec.name, spec.type.value, spec.categories)).encode())
+        h.update(pd.util.hash_pandas_object(df[spec.name], index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class TableEncoder:
+    """Fitted DataFrame <-> tensor converter for the modeled variables of a schema."""
+
+    specs: tuple[VariableSpec, ...]
+    means: dict[str, float] = field(default_factory=dict)
+    stds: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, schema: TableSchema) -> TableEncoder:
+        """Learn scaling from ``df``. Raises DataError on missing/infinite values or bad levels."""
+        if not schema.modeled:
+            raise DataError("No variable to model: every column is excluded. Include at least two.")
+        check_modeled_values(df, schema)
+        means, stds = {}, {}
+        for spec in schema.modeled:
+            if spec.type is VariableType.CONTINUOUS:
+                x = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=float)
+                means[spec.name] = float(x.mean())
+                stds[spec.name] = float(x.std()) or 1.0
+        return cls(schema.modeled, means, stds)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.specs]
+
+    @property
+    def types(self) -> list[VariableType]:
+        return [s.type for s in self.specs]
+
+    @property
+    def widths(self) -> list[int]:
+        """Columns per variable: k for a categorical with k levels, else 1."""
+        return [len(s.categories) if s.type is VariableType.CATEGORICAL else 1 for s in self.specs]
+
+    @property
+    def column_slices(self) -> list[slice]:
+        """``column_slices[i]`` selects variable i's columns in an encoded tensor."""
+        ends = np.cumsum(self.widths)
+        return [slice(int(e - w), int(e)) for e, w in zip(ends, self.widths)]
+
+    @property
+    def num_columns(self) -> int:
+        return int(sum(self.widths))
+
+    def spec(self, name: str) -> VariableSpec:
+        for s in self.specs:
+            if s.name == name:
+                return s
+        raise DataError(f"Unknown variable '{name}': the model knows {self.names}.")
+
+    def scale_of(self, name: str) -> float:
+        """Standard deviation of a continuous variable (1.0 for discrete ones)."""
+        return self.stds.get(self.spec(name).name, 1.0)
+
+    def encode(self, df: pd.DataFrame) -> torch.Tensor:
+        """Rows in user units -> tensor (n, num_columns) float32."""
+        missing = [n for n in self.names if n not in df.columns]
+        if missing:
+            raise DataError(f"Column(s) {missing} are missing from the table.")
+        check_modeled_values(df, TableSchema(self.specs))
+        return torch.cat([self._encode_column(df[s.name], s) for s in self.specs], dim=1)
+
+    def _encode_column(self, col: pd.Series, spec: VariableSpec) -> torch.Tensor:
+        if spec.type is VariableType.CONTINUOUS:
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float32, copy=True)
+            if np.isnan(x).any():
+                raise DataError(f"Column '{spec.name}' has non-numeric values but is typed continuous.")
+            return torch.from_numpy((x - self.means[spec.name]) / self.stds[spec.name]).float()[:, None]
+        codes = _codes(col, spec)
+        if spec.type is VariableType.BINARY:
+            return torch.from_numpy(codes.astype(np.float32))[:, None]
+        return torch.nn.functional.one_hot(torch.from_numpy(codes), len(spec.categories)).float()
+
+    def encode_value(self, name: str, value: Any) -> torch.Tensor:
+        """One value in user units -> tensor (width,) in model space (binary: 0/1 or a level)."""
+        spec = self.spec(name)
+        if spec.type is VariableType.CONTINUOUS:
+            return torch.tensor([(float(value) - self.means[name]) / self.stds[name]])
+        code = _codes(pd.Series([_level_alias(value, spec)]), spec)
+        if spec.type is VariableType.BINARY:
+            return torch.tensor([float(code[0])])
+        return torch.nn.functional.one_hot(torch.from_numpy(code), len(spec.categories)).float()[0]
+
+    def decode(self, x: torch.Tensor) -> pd.DataFrame:
+        """Tensor (n, num_columns) in model space -> DataFrame in user units.
+
+        Binary columns are thresholded at 0.5 and categoricals take the argmax level.
+        """
+        x = x.detach().cpu()
+        out = {}
+        for spec, cols in zip(self.specs, self.column_slices):
+            block = x[:, cols]
+            if spec.type is VariableType.CONTINUOUS:
+                out[spec.name] = (block[:, 0] * self.stds[spec.name] + self.means[spec.name]).numpy()
+            elif spec.type is VariableType.BINARY:
+                out[spec.name] = np.asarray(spec.categories, dtype=object)[(block[:, 0] > 0.5).long().numpy()]
+            else:
+                out[spec.name] = np.asarray(spec.categories, dtype=object)[block.argmax(1).numpy()]
+        return pd.DataFrame(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"specs": [s.to_dict() for s in self.specs], "means": self.means, "stds": self.stds}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TableEncoder:
+        return cls(tuple(VariableSpec.from_dict(s) for s in d["specs"]), dict(d["means"]), dict(d["stds"]))
+
+
+def _level_alias(value: Any, spec: VariableSpec) -> Any:
+    """For binary variables, 0/1 (also 0.0/1.0) name the first/second level."""
+    if spec.type is VariableType.BINARY and value not in spec.categories:
+        try:
+            as_float = float(value)
+        except (TypeError, ValueError):
+            return value
+        if as_float in (0.0, 1.0):
+            return spec.categories[int(as_float)]
+    return value
+
+
+def _codes(col: pd.Series, spec: VariableSpec) -> np.ndarray:
+    """Level index of each value; unknown levels raise a DataError that names them."""
+    lookup = {c: i for i, c in enumerate(spec.categories)}
+    lookup.update({str(c): i for i, c in enumerate(spec.categories)})
+    codes = col.map(lambda v: lookup.get(_plain(v), lookup.get(str(_plain(v)))))
+    if codes.isna().any():
+        unknown = sorted({str(v) for v in col[codes.isna()]})[:5]
+        raise DataError(f"'{spec.name}' has value(s) {unknown} outside its levels {list(spec.categories)}.")
+    return codes.to_numpy(dtype=np.int64, copy=True)
