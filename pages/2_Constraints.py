@@ -1,0 +1,9 @@
+"""Constraints page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from ui.page import page_frame
+
+state = page_frame("Constraints")
+st.title("Constraints")
+st.warning("This step is not built yet.")

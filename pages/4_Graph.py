@@ -1,0 +1,9 @@
+"""Graph page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from ui.page import page_frame
+
+state = page_frame("Graph")
+st.title("Graph")
+st.warning("This step is not built yet.")

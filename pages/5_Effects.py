@@ -1,0 +1,9 @@
+"""Effects page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from ui.page import page_frame
+
+state = page_frame("Effects")
+st.title("Effects")
+st.warning("This step is not built yet.")

@@ -1,0 +1,1 @@
+"""The only code that touches Streamlit state and caches; shared by app.py and pages/."""

@@ -1,0 +1,68 @@
+"""The frame every page shares: page config, the workflow sidebar with step status, the state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui.state import AppState, get_state
+
+APP_TITLE = "DECI Studio"
+APP_ICON = "🧭"  # an emoji favicon: a material icon would be fetched from a font CDN
+
+
+@dataclass(frozen=True)
+class Step:
+    page: str
+    label: str
+    icon: str
+
+
+WORKFLOW = (
+    Step("pages/1_Data.py", "Data", "📄"),
+    Step("pages/2_Constraints.py", "Constraints", "🧩"),
+    Step("pages/3_Discover.py", "Discover", "🔎"),
+    Step("pages/4_Graph.py", "Graph", "🕸️"),
+    Step("pages/5_Effects.py", "Effects", "📈"),
+    Step("pages/6_Report.py", "Report", "📝"),
+)
+
+
+def step_status(state: AppState) -> dict[str, str]:
+    """One short status per workflow step, for the sidebar and the home page."""
+    data = state.data
+    discovery, graph, effects, report = state.discovery, state.graph, state.effects, state.report
+    return {
+        "Data": f"{data.name}: {data.table.shape[0]:,} rows × {len(data.schema.names)} variables"
+        if data else "no data yet",
+        "Constraints": _describe(state.constraints, "none (optional)"),
+        "Discover": _describe(discovery, "not run"),
+        "Graph": _describe(graph, "no graph yet"),
+        "Effects": _describe(effects, "no estimates yet"),
+        "Report": _describe(report, "not written"),
+    }
+
+
+def _describe(step_state: object, empty: str) -> str:
+    """A step state describes itself through ``status()``; absent or silent means ``empty``."""
+    status = getattr(step_state, "status", None)
+    text = status() if callable(status) else None
+    return text or empty
+
+
+def page_frame(title: str) -> AppState:
+    """Set up a page (config, sidebar) and return the session's state."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=APP_ICON, layout="wide")
+    state = get_state()
+    render_sidebar(state)
+    return state
+
+
+def render_sidebar(state: AppState) -> None:
+    statuses = step_status(state)
+    with st.sidebar:
+        st.page_link("app.py", label="Home", icon="🏠")
+        for number, step in enumerate(WORKFLOW, start=1):
+            st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
+            st.caption(statuses[step.label])
