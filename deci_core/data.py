@@ -215,8 +215,16 @@ def check_modeled_values(df: pd.DataFrame, schema: TableSchema) -> None:
 
 
 def drop_missing_rows(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """Rows with no missing value in any modeled column (the 'drop rows' policy)."""
-    return df.dropna(subset=schema.names)
+    """Rows with no missing value in any modeled column (the 'drop rows' policy).
+
+    Infinite values in continuous columns count as missing: the encoder refuses them.
+    """
+    kept = df.dropna(subset=schema.names)
+    continuous = [v.name for v in schema.modeled if v.type is VariableType.CONTINUOUS]
+    if not continuous:
+        return kept
+    numbers = kept[continuous].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    return kept[~np.isinf(numbers).any(axis=1)]
 
 
 def data_fingerprint(df: pd.DataFrame, schema: TableSchema) -> str:
