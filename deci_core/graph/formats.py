@@ -1,0 +1,387 @@
+"""Reading and writing causal graphs: GML, DOT, DAGitty, JSON, CSV edge lists, and an SVG drawing.
+
+Every writer takes a :class:`~deci_core.graph.edits.CausalGraph` and returns text; every reader
+returns a validated CausalGraph (acyclic, names checked against the data when ``names`` is given).
+Export then import gives the same graph (names, edges, locked edges; positions too for GML, DOT,
+DAGitty and JSON). CSV keeps the node order only through ``names`` (the data's columns).
+
+DOT / DAGitty: we parse this subset ourselves (no pydot/pygraphviz): ``digraph``/``dag`` with an
+optional name, node statements ``a [pos="x,y", locked=true]``, edge chains ``a -> b -> c`` and
+``a <- b``, bare or double-quoted ids, ``//``, ``#`` and ``/* */`` comments; ``graph``/``node``/
+``edge`` default statements and ``key=value`` graph attributes are ignored. Undirected or bidirected
+edges (``--``, ``<->``) and subgraphs are rejected with a message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape as _xml_escape
+
+import networkx as nx
+
+from deci_core.errors import GraphError
+from deci_core.graph.edits import CausalGraph
+
+FORMATS = ("gml", "dot", "dagitty", "json", "csv")
+_EXTENSIONS = {".gml": "gml", ".dot": "dot", ".gv": "dot", ".dagitty": "dagitty", ".json": "json",
+               ".csv": "csv", ".txt": "dagitty"}
+JSON_FORMAT = "deci-studio-graph"
+
+
+def format_for_filename(filename: str) -> str:
+    """The format implied by a file's extension (``.gml``, ``.dot``/``.gv``, ``.json``, ``.csv``...)."""
+    for ext, fmt in _EXTENSIONS.items():
+        if filename.lower().endswith(ext):
+            return fmt
+    raise GraphError(f"Cannot tell the format of '{filename}': use one of {sorted(_EXTENSIONS)}.")
+
+
+def write_graph(graph: CausalGraph, fmt: str) -> str:
+    """Serialise ``graph`` in ``fmt`` (one of FORMATS)."""
+    writers = {"gml": to_gml, "dot": to_dot, "dagitty": to_dagitty, "json": to_json, "csv": to_csv}
+    if fmt not in writers:
+        raise GraphError(f"Unknown graph format {fmt!r}: use one of {list(FORMATS)}.")
+    return writers[fmt](graph)
+
+
+def read_graph(text: str, fmt: str, names: Sequence[str] | None = None) -> CausalGraph:
+    """Parse ``text`` in ``fmt``; with ``names`` (the data's variables), check and order by them.
+
+    Variables of the data missing from the file become nodes without edges.
+
+    Raises:
+        GraphError: unparseable text, unknown names, a self-loop or a cycle.
+    """
+    readers = {"gml": _parse_gml, "dot": _parse_dot, "dagitty": _parse_dot, "json": _parse_json,
+               "csv": _parse_csv}
+    if fmt not in readers:
+        raise GraphError(f"Unknown graph format {fmt!r}: use one of {list(FORMATS)}.")
+    nodes, edges, locked, positions = readers[fmt](text)
+    if names is not None:
+        names = [str(n) for n in names]
+        unknown = [n for n in dict.fromkeys([*nodes, *(x for e in edges for x in e)]) if n not in set(names)]
+        if unknown:
+            raise GraphError(f"The graph file names variable(s) not in the data: {unknown}. "
+                             f"The data's variables are {names}; rename them in the file or the data.")
+        nodes = names
+    else:
+        nodes = list(dict.fromkeys([*nodes, *(x for e in edges for x in e)]))
+    return CausalGraph.build(nodes, edges, locked, positions)
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def to_json(graph: CausalGraph) -> str:
+    """Our JSON: ``{"format", "version", "names", "edges": [[parent, child]], "locked", "positions"}``."""
+    return json.dumps({
+        "format": JSON_FORMAT, "version": 1, "names": list(graph.names),
+        "edges": [list(e) for e in graph.edges], "locked": sorted(list(e) for e in graph.locked),
+        "positions": {n: list(p) for n, p in graph.positions.items()},
+    }, indent=1, ensure_ascii=False)
+
+
+def _parse_json(text: str):
+    try:
+        d = json.loads(text)
+    except ValueError as exc:
+        raise GraphError(f"Not valid JSON: {exc}.") from None
+    if not isinstance(d, dict) or "edges" not in d:
+        raise GraphError('A JSON graph needs an object with "edges" (and optionally "names", "locked").')
+    nodes = d.get("names", d.get("nodes", []))
+    nodes = [n["id"] if isinstance(n, dict) else n for n in nodes]
+    try:
+        edges = [_json_edge(e) for e in d["edges"]]
+        locked = [_json_edge(e) for e in d.get("locked", [])] + [_json_edge(e) for e in d["edges"]
+                                                                   if isinstance(e, dict) and e.get("locked")]
+        positions = {str(k): (float(v[0]), float(v[1])) for k, v in d.get("positions", {}).items()}
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise GraphError('JSON edges must be [parent, child] or {"source": ..., "target": ...}.') from None
+    return [str(n) for n in nodes], edges, locked, positions
+
+
+def _json_edge(e) -> tuple[str, str]:
+    if isinstance(e, dict):
+        return str(e["source"]), str(e["target"])
+    if len(e) != 2:
+        raise ValueError(e)
+    return str(e[0]), str(e[1])
+
+
+# --- CSV edge list -----------------------------------------------------------------------------
+
+
+def to_csv(graph: CausalGraph) -> str:
+    """``source,target,locked`` rows; a variable without edges is a row with an empty target."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["source", "target", "locked"])
+    for u, v in graph.edges:
+        w.writerow([u, v, "true" if (u, v) in graph.locked else "false"])
+    touched = {x for e in graph.edges for x in e}
+    for n in graph.names:
+        if n not in touched:
+            w.writerow([n, "", ""])
+    return out.getvalue()
+
+
+def _parse_csv(text: str):
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows:
+        raise GraphError("The CSV edge list is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    pairs = [("source", "target"), ("from", "to"), ("parent", "child"), ("cause", "effect")]
+    cols = next(((header.index(a), header.index(b)) for a, b in pairs if a in header and b in header), None)
+    if cols is None:
+        raise GraphError(f"The CSV needs a header with 'source' and 'target' columns; it has {rows[0]}.")
+    lock_col = header.index("locked") if "locked" in header else None
+    nodes, edges, locked = [], [], []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        u, v = (row[c] if c < len(row) else "" for c in cols)
+        if not v:
+            nodes.append(u)
+            continue
+        edges.append((u, v))
+        flag = row[lock_col].strip().lower() if lock_col is not None and lock_col < len(row) else ""
+        if flag in ("true", "1", "yes"):
+            locked.append((u, v))
+    return nodes, edges, locked, {}
+
+
+# --- GML (networkx) ----------------------------------------------------------------------------
+
+
+def to_gml(graph: CausalGraph) -> str:
+    g = nx.DiGraph()
+    for n in graph.names:
+        attrs = {"x": graph.positions[n][0], "y": graph.positions[n][1]} if n in graph.positions else {}
+        g.add_node(n, **attrs)
+    for u, v in graph.edges:
+        g.add_edge(u, v, locked=int((u, v) in graph.locked))
+    return "\n".join(nx.generate_gml(g)) + "\n"
+
+
+def _parse_gml(text: str):
+    try:
+        g = nx.parse_gml(text, label="label")
+    except (nx.NetworkXError, ValueError, KeyError) as exc:
+        raise GraphError(f"Not a readable GML graph: {exc}.") from None
+    if not g.is_directed():
+        raise GraphError("The GML graph is undirected: add 'directed 1' so edges have a direction.")
+    positions = {str(n): (float(a["x"]), float(a["y"])) for n, a in g.nodes(data=True) if "y" in a}
+    locked = [(str(u), str(v)) for u, v, a in g.edges(data=True) if a.get("locked")]
+    return [str(n) for n in g.nodes], [(str(u), str(v)) for u, v in g.edges], locked, positions
+
+
+# --- DOT and DAGitty ---------------------------------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dot_body(graph: CausalGraph, edge_attr: str) -> list[str]:
+    lines = [f'  {_quote(n)} [pos="{graph.positions[n][0]:g},{graph.positions[n][1]:g}"]'
+             if n in graph.positions else f"  {_quote(n)}" for n in graph.names]
+    for u, v in graph.edges:
+        lines.append(f"  {_quote(u)} -> {_quote(v)}" + (edge_attr if (u, v) in graph.locked else ""))
+    return lines
+
+
+def to_dot(graph: CausalGraph) -> str:
+    """Graphviz DOT; locked edges carry ``[locked=true]``."""
+    return "digraph causal_graph {\n" + ";\n".join(_dot_body(graph, " [locked=true]")) + ";\n}\n"
+
+
+def to_dagitty(graph: CausalGraph, exposure: str | None = None, outcome: str | None = None) -> str:
+    """DAGitty model syntax (paste into dagitty.net or R's ``dagitty()``)."""
+    lines = _dot_body(graph, " [locked]")
+    for role, name in (("exposure", exposure), ("outcome", outcome)):
+        if name is not None:
+            lines.append(f"  {_quote(name)} [{role}]")
+    return "dag {\n" + "\n".join(lines) + "\n}\n"
+
+
+_TOKEN = re.compile(r'''\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/|(?P<q>"(?:[^"\\]|\\.)*")|(?P<op><->|->|<-|--)
+                        |(?P<p>[{}\[\];,=])|(?P<id>[\w.\-]+)''', re.S | re.X)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise GraphError(f"Cannot read the DOT/DAGitty text near {text[pos:pos + 20]!r}.")
+        pos = m.end()
+        if m.group("q") is not None:
+            out.append(("q", re.sub(r"\\(.)", _unescape, m.group("q")[1:-1])))
+        elif m.lastgroup in ("op", "p", "id"):
+            out.append((m.lastgroup, m.group(m.lastgroup)))
+    return out
+
+
+def _unescape(m: re.Match) -> str:
+    return "\n" if m.group(1) == "n" else m.group(1)
+
+
+def _parse_dot(text: str):
+    toks = _tokens(text)
+    i = 0
+    while i < len(toks) and toks[i][1] in ("strict",):
+        i += 1
+    if i >= len(toks) or toks[i][1] not in ("digraph", "dag"):
+        raise GraphError("A DOT graph must start with 'digraph' (DAGitty: 'dag'): edges need a direction.")
+    i += 1
+    if i < len(toks) and toks[i][0] in ("id", "q"):
+        i += 1
+    if i >= len(toks) or toks[i][1] != "{":
+        raise GraphError("Expected '{' after 'digraph'.")
+    nodes, edges, locked, positions = [], [], [], {}
+    i += 1
+    while i < len(toks) and toks[i][1] != "}":
+        i = _statement(toks, i, nodes, edges, locked, positions)
+    if i >= len(toks):
+        raise GraphError("The DOT graph is missing its closing '}'.")
+    return nodes, edges, locked, positions
+
+
+def _statement(toks, i, nodes, edges, locked, positions) -> int:
+    kind, val = toks[i]
+    if kind == "p" and val in ";,":
+        return i + 1
+    if val == "{" or (kind, val) == ("id", "subgraph"):
+        raise GraphError("Subgraphs are not supported: list the edges one by one ('a -> b;').")
+    if kind not in ("id", "q"):
+        raise GraphError(f"Unexpected {val!r} in the DOT text.")
+    if i + 1 < len(toks) and toks[i + 1][1] == "=":  # graph attribute: key = value
+        return i + 3
+    chain, ops, i = [val], [], i + 1
+    while i < len(toks) and toks[i][0] == "op":
+        if toks[i][1] in ("--", "<->"):
+            raise GraphError(f"'{toks[i][1]}' edges have no direction: write 'a -> b'.")
+        if i + 1 >= len(toks) or toks[i + 1][0] not in ("id", "q"):
+            raise GraphError(f"An edge '{toks[i][1]}' must be followed by a variable name.")
+        ops.append(toks[i][1])
+        chain.append(toks[i + 1][1])
+        i += 2
+    attrs, i = _attrs(toks, i)
+    if kind == "id" and val in ("graph", "node", "edge") and not ops:
+        return i
+    for n in chain:
+        if n not in nodes:
+            nodes.append(n)
+    for (a, b), op in zip(zip(chain, chain[1:], strict=False), ops, strict=True):
+        edge = (a, b) if op == "->" else (b, a)
+        edges.append(edge)
+        if attrs.get("locked", "false").lower() in ("true", "1", ""):
+            locked.append(edge)
+    if not ops and "pos" in attrs:
+        try:
+            x, y = (float(c) for c in attrs["pos"].rstrip("!").split(",")[:2])
+        except ValueError:
+            raise GraphError(f"Position of '{val}' must be 'x,y', got {attrs['pos']!r}.") from None
+        positions[val] = (x, y)
+    return i
+
+
+def _attrs(toks, i) -> tuple[dict[str, str], int]:
+    attrs: dict[str, str] = {}
+    while i < len(toks) and toks[i][1] == "[":
+        i += 1
+        while i < len(toks) and toks[i][1] != "]":
+            if toks[i][1] in (",", ";"):
+                i += 1
+                continue
+            key = toks[i][1]
+            if i + 2 < len(toks) and toks[i + 1][1] == "=":
+                attrs[key], i = toks[i + 2][1], i + 3
+            else:
+                attrs[key], i = "", i + 1
+        i += 1
+    return attrs, i
+
+
+# --- layout and SVG ----------------------------------------------------------------------------
+
+
+def layered_layout(names: Sequence[str], edges: Iterable[tuple[str, str]], dx: float = 170,
+                   dy: float = 120) -> dict[str, tuple[float, float]]:
+    """Causes above effects: one row per topological generation (spring layout if cyclic), pixels."""
+    g = nx.DiGraph()
+    g.add_nodes_from(names)
+    g.add_edges_from(edges)
+    try:
+        levels = [sorted(level, key=list(names).index) for level in nx.topological_generations(g)]
+    except nx.NetworkXUnfeasible:
+        pos = nx.spring_layout(g, seed=0)
+        scale = dx * max(2.0, math.sqrt(len(names)))
+        return {n: (float(p[0]) * scale, float(p[1]) * scale) for n, p in pos.items()}
+    out = {}
+    for row, level in enumerate(levels):
+        for col, n in enumerate(level):
+            out[n] = ((col - (len(level) - 1) / 2) * dx, row * dy)
+    return out
+
+
+def _attr(text: str) -> str:
+    return _xml_escape(str(text), {'"': "&quot;", "'": "&apos;"})
+
+
+def to_svg(names: Sequence[str], edges_with_probs: Iterable[tuple[str, str, float | None]],
+           positions: dict[str, Sequence[float]] | None = None, highlight: Iterable[str] = ()) -> str:
+    """A self-contained SVG drawing: edge width/opacity from probability, highlighted nodes in orange.
+
+    Args:
+        names: the variables (all drawn, even without edges).
+        edges_with_probs: ``(parent, child, probability or None)``; None draws a solid edge.
+        positions: ``name -> (x, y)`` pixels; missing names are laid out in layers.
+        highlight: names drawn highlighted (for example treatment and outcome).
+    """
+    edges = [(str(u), str(v), p) for u, v, p in edges_with_probs]
+    layout = layered_layout(names, [(u, v) for u, v, _ in edges])
+    pos = {n: tuple(map(float, (positions or {}).get(n, layout[n]))) for n in names}
+    hl = set(highlight)
+    w_node = {n: 14 + 7.2 * min(len(n), 24) for n in names}
+    xs = [pos[n][0] for n in names] or [0.0]
+    ys = [pos[n][1] for n in names] or [0.0]
+    pad = 20 + max(w_node.values(), default=40) / 2
+    x0, y0 = min(xs) - pad, min(ys) - 40
+    width, height = max(xs) - min(xs) + 2 * pad, max(ys) - min(ys) + 80
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.1f} {y0:.1f} {width:.1f} {height:.1f}" '
+             f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="13">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
+             '</marker></defs>']
+    for u, v, p in edges:
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        sx, sy = _border(x1, y1, x2, y2, w_node[u])
+        ex, ey = _border(x2, y2, x1, y1, w_node[v])
+        label = f"{u} → {v}" + ("" if p is None else f": probability {p:.2f}")
+        prob = 1.0 if p is None else max(0.0, min(1.0, float(p)))
+        parts.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#444" '
+                     f'stroke-width="{1 + 3 * prob:.2f}" stroke-opacity="{0.35 + 0.65 * prob:.2f}" '
+                     f'marker-end="url(#arrow)"><title>{_attr(label)}</title></line>')
+    for n in names:
+        x, y = pos[n]
+        fill = "#ffd8a8" if n in hl else "#e7f0fb"
+        shown = n if len(n) <= 24 else n[:23] + "…"
+        parts.append(f'<g><title>{_attr(n)}</title><rect x="{x - w_node[n] / 2:.1f}" y="{y - 15:.1f}" '
+                     f'width="{w_node[n]:.1f}" height="30" rx="15" fill="{fill}" stroke="#2b5d9b"/>'
+                     f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle">{_attr(shown)}</text></g>')
+    return "\n".join([*parts, "</svg>"]) + "\n"
+
+
+def _border(x1: float, y1: float, x2: float, y2: float, w: float) -> tuple[float, float]:
+    """Where the segment from (x1, y1) towards (x2, y2) leaves a w x 30 pill centred at (x1, y1)."""
+    dx, dy = x2 - x1, y2 - y1
+    if dx == 0 and dy == 0:
+        return x1, y1
+    t = min(w / 2 / abs(dx) if dx else math.inf, 15 / abs(dy) if dy else math.inf)
+    return x1 + dx * t, y1 + dy * t
