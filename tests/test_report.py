@@ -1,0 +1,129 @@
+"""The stakeholder report: every section, the engine's numbers, escaping, nothing fetched from outside."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import plotly.offline
+import pytest
+
+from tests.report_fixtures import finished_state, report_items, scan
+from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view, estimates_csv
+from ui.report_html import fmt, render_html
+from ui.state import AppState
+
+NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+ALWAYS = ("question", "effects", "assumptions", "provenance")
+
+
+@pytest.fixture(scope="module")
+def report():
+    state = finished_state()
+    options = ReportState(title="Does the dose help?", question="Should we give the dose?\n\nTo whom?")
+    content = content_from_state(state, options, now=NOW)
+    return content, render_html(content)
+
+
+def _section(html: str, key: str) -> str:
+    match = re.search(rf"<section id='{key}'>(.*?)</section>", html, re.S)
+    assert match, f"section {key} missing"
+    return match.group(1)
+
+
+def _effect_block(html: str, effect_id: str) -> str:
+    match = re.search(rf"<article class='effect' id='{effect_id}' (.*?)</article>", html, re.S)
+    assert match, effect_id
+    return match.group(1)
+
+
+def test_report_has_every_section(report):
+    content, html = report
+    for key in (*ALWAYS, *OPTIONAL_SECTIONS):
+        if key in ("cate", "crosscheck"):
+            continue
+        _section(html, key)
+    assert "<h1>Does the dose help?</h1>" in html
+    assert "<p>Should we give the dose?</p><p>To whom?</p>" in _section(html, "question")
+    data = _section(html, "data")
+    assert "clinic &lt;trial&gt;.csv" in data and "<b>299</b> rows" in data and "Drop rows" in data
+    assert all(name in data for name in ("age", "dose", "recovery")) and "binary" in data
+    for assumption in ("No hidden confounders", "Additive noise", "acyclicity", "Positivity"):
+        assert assumption in _section(html, "assumptions")
+    assert "dose = 1 in" in _section(html, "assumptions")  # the overlap check on this data
+    provenance = _section(html, "provenance")
+    assert content.data.fingerprint in provenance and "2026-11-30 09:30 UTC" in provenance
+    assert content.app_version in provenance and content.app_version != "unknown"
+
+
+def test_each_estimate_shows_the_value_objects_numbers(report):
+    content, html = report
+    for index, item in enumerate(report_items()):
+        est = item["estimate"]
+        block = _effect_block(html, item["id"])
+        assert f"data-value='{est['value']!r}'" in block
+        assert f"data-low='{est['interval_95'][0]!r}' data-high='{est['interval_95'][1]!r}'" in block
+        assert f"data-graph-share='{est['graph_share']!r}'" in block
+        low, high = est["interval_95"]
+        assert fmt(est["value"]) in block and f"{fmt(low)} to {fmt(high)}" in block
+        assert f"{est['graph_share']:.0%}" in block and fmt(est["std_error"]) in block
+        assert effect_view(item, index).value == est["value"]
+    first = _effect_block(html, "dose-recovery")
+    assert "data-linear-value='0.4102'" in first and "agrees with" in first
+    assert "cate" in first and "chart-" in first  # the CATE chart of the first estimate
+    assert "Linear cross-check: not computed" in _effect_block(html, "age-recovery")
+
+
+def test_user_strings_are_escaped(report):
+    _, html = report
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_no_external_resource_reference(report):
+    _, html = report
+    scanner = scan(html)
+    assert scanner.references == []
+    bundle = plotly.offline.get_plotlyjs()
+    # plotly.js is inlined once, verbatim; only it may hold URL strings (links in map attributions,
+    # XML namespaces), none of which our charts load. Every other script is URL-free.
+    vendored = [s for s in scanner.scripts if bundle in s]
+    assert len(vendored) == 1
+    ours = "".join(s for s in scanner.scripts if bundle not in s)
+    assert not re.search(r"https?:", ours)
+    outside_scripts = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"https?:", outside_scripts)
+
+
+def test_scanner_finds_references_it_should():
+    sample = ("<link rel=stylesheet href='https://cdn.example/x.css'><img src=\"http://a.b/c.png\">"
+              "<style>@font-face{src:url(https://fonts.example/f.woff)}</style>"
+              "<div style='background:url(//x.y/z)'>"
+              "<script src='https://cdn.plot.ly/plotly.js'></script><script>var a='https://ok.in/code'</script>"
+              "<img src='local.png'><img src='data:image/png;base64,AAAA'><a href='#x'>x</a>")
+    scanner = scan(sample)
+    assert len(scanner.references) == 6
+    assert scanner.scripts == ["var a='https://ok.in/code'"]
+
+
+def test_sections_can_be_left_out_and_missing_steps_say_not_done():
+    state = AppState()
+    options = ReportState(sections=("data", "graph", "model", "knowledge"))
+    html = render_html(content_from_state(state, options, now=NOW))
+    for key in ("data", "graph", "model", "knowledge", "effects"):
+        assert "Not done" in _section(html, key), key
+    assert "plotly" not in html.lower()  # no chart, no 4.8 MB of plotly.js
+    html = render_html(content_from_state(finished_state(), ReportState(sections=()), now=NOW))
+    assert "<section id='data'>" not in html and "<section id='graph'>" not in html
+    assert "chart-2" not in html and "Linear cross-check:" not in html  # CATE and cross-check left out
+    assert "Effects with 95% intervals" in html
+
+
+def test_estimates_csv_has_full_precision_numbers():
+    content = content_from_state(finished_state(), ReportState(item_ids=("age-recovery",)), now=NOW)
+    rows = list(csv.DictReader(io.StringIO(estimates_csv(content.effects))))
+    assert [r["id"] for r in rows] == ["age-recovery"]
+    assert float(rows[0]["value"]) == -1.2345e-3 and float(rows[0]["ci95_high"]) == 0.0399
+    assert rows[0]["treatment"] == "age" and rows[0]["linear_value"] == ""

@@ -1,0 +1,232 @@
+"""The stakeholder report: a small :class:`ReportContent` value built from the session, and exports.
+
+``content_from_state(state, options)`` gathers what the report shows (plain values, no Streamlit);
+:func:`ui.report_html.render_html` turns it into one self-contained HTML file. Every step may be
+missing: its section then says "not done" instead of failing. Estimates come from the Effects page's
+``report_items`` (JSON dicts) and are read through :func:`effect_view`, the one place that knows
+their keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pathlib
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+OPTIONAL_SECTIONS = {
+    "data": "The data",
+    "knowledge": "Domain knowledge",
+    "model": "Model settings",
+    "graph": "The causal graph",
+    "cate": "Effect curves (CATE)",
+    "crosscheck": "Linear cross-check",
+}
+"""Sections the analyst may leave out; the question, effects, assumptions and provenance always stay."""
+
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def app_version() -> str:
+    """The app's version, from ``deci_core.__version__`` or pyproject.toml."""
+    try:
+        import deci_core
+
+        version = getattr(deci_core, "__version__", None)
+        if version:
+            return str(version)
+        return tomllib.loads((_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+@dataclass
+class ReportState:
+    """What the analyst chose on the Report page (kept across page switches)."""
+
+    title: str = "What drives the outcome? A causal analysis"
+    question: str = ""
+    sections: tuple[str, ...] = tuple(OPTIONAL_SECTIONS)
+    item_ids: tuple[str, ...] | None = None  # None: every estimate
+    graph_version: str | None = None
+    last_built: str | None = None
+
+    def status(self) -> str | None:
+        return f"built {self.last_built}" if self.last_built else None
+
+
+@dataclass(frozen=True)
+class EffectView:
+    """One estimate as the report shows it (numbers exactly as in the engine's value object)."""
+
+    id: str
+    kind: str
+    treatment: str
+    outcome: str
+    treatment_value: Any
+    control_value: Any
+    value: float
+    std_error: float | None
+    low: float
+    high: float
+    graph_share: float | None  # share of the variance that comes from not knowing the graph, 0..1
+    num_graphs: int | None
+    num_samples: int | None
+    seed: int | None
+    sentence: str
+    linear: dict[str, Any] | None = None  # value, low, high, note
+    cate: dict[str, Any] | None = None  # x_name, x, y, low, high
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.upper()} of {self.treatment} on {self.outcome}"
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    name: str
+    source: str
+    rows: int
+    rows_raw: int
+    variables: list[tuple[str, str, str]]  # name, type, levels or reason
+    missing_policy: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    version: str
+    names: list[str]
+    edges: list[tuple[str, str, float | None]]  # parent, child, posterior probability
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    reversed: list[tuple[str, str]] = field(default_factory=list)  # as they now point
+    svg: str | None = None
+    compared_to: str | None = None  # the version the changes are measured against
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows; ``None`` for a step that was not done."""
+
+    title: str
+    question: str
+    created: str
+    app_version: str
+    data: DataSummary | None = None
+    knowledge: list[str] | None = None
+    model: dict[str, Any] | None = None  # settings, seed, config_hash, data_fingerprint
+    graph: GraphSummary | None = None
+    effects: list[EffectView] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  # positivity checks on this data, in words
+    sections: tuple[str, ...] = tuple(OPTIONAL_SECTIONS)
+
+
+# -- estimates -------------------------------------------------------------------------------------
+
+
+def _first(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if isinstance(d, dict) and d.get(key) is not None:
+            return d[key]
+    return default
+
+
+def _interval(d: dict[str, Any]) -> tuple[float, float]:
+    lo_hi = _first(d, "interval_95", "interval", "ci_95")
+    if lo_hi is None:
+        return float(_first(d, "low", "ci_low")), float(_first(d, "high", "ci_high"))
+    return float(lo_hi[0]), float(lo_hi[1])
+
+
+def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
+    """Read one report item (a JSON dict from the Effects page) into an :class:`EffectView`."""
+    est = _first(item, "estimate", default=item)
+    query = _first(est, "query", default=None) or _first(item, "query", default={})
+    low, high = _interval(est)
+    linear = _first(item, "linear_check", "linear", "cross_check")
+    if isinstance(linear, dict) and _first(linear, "value", "estimate") is not None:
+        has_interval = _first(linear, "interval_95", "interval", "low") is not None
+        lin_low, lin_high = _interval(linear) if has_interval else (None, None)
+        linear = {"value": float(_first(linear, "value", "estimate")), "low": lin_low, "high": lin_high,
+                  "note": str(_first(linear, "note", "sentence", "message", default=""))}
+    else:
+        linear = None
+    share = _first(est, "graph_share", "share_from_graph", "graph_variance_share")
+    seed = _first(est, "seed")
+    return EffectView(
+        id=str(_first(item, "id", default=f"estimate-{index + 1}")),
+        kind=str(_first(query, "kind", default=_first(est, "kind", default="ate"))),
+        treatment=str(_first(query, "treatment", default="?")),
+        outcome=str(_first(query, "outcome", default="?")),
+        treatment_value=_first(query, "treatment_value"),
+        control_value=_first(query, "control_value"),
+        value=float(est["value"]),
+        std_error=None if _first(est, "std_error") is None else float(est["std_error"]),
+        low=low,
+        high=high,
+        graph_share=None if share is None else float(share),
+        num_graphs=_first(est, "num_graphs"),
+        num_samples=_first(est, "num_samples"),
+        seed=None if seed is None else int(seed),
+        sentence=str(_first(item, "sentence", "text", "summary", default="")),
+        linear=linear,
+        cate=_first(item, "cate", "cate_curve"),
+    )
+
+
+def estimates_csv(effects: list[EffectView]) -> str:
+    """The estimates as CSV, one row each, numbers at full precision."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "kind", "treatment", "outcome", "treatment_value", "control_value", "value",
+                     "std_error", "ci95_low", "ci95_high", "graph_share", "num_graphs", "num_samples",
+                     "seed", "linear_value", "linear_ci95_low", "linear_ci95_high", "sentence"])
+    for e in effects:
+        lin = e.linear or {}
+        writer.writerow([e.id, e.kind, e.treatment, e.outcome, e.treatment_value, e.control_value,
+                         repr(e.value), _num(e.std_error), repr(e.low), repr(e.high), _num(e.graph_share),
+                         e.num_graphs, e.num_samples, e.seed, _num(lin.get("value")), _num(lin.get("low")),
+                         _num(lin.get("high")), e.sentence])
+    return out.getvalue()
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else repr(float(x))
+
+
+# -- from the session ------------------------------------------------------------------------------
+
+
+def content_from_state(state: Any, options: ReportState, now: datetime | None = None) -> ReportContent:
+    """Gather the report's content from an AppState; steps not done come out as ``None``."""
+    from ui import report_sources as src
+
+    items = src.report_items(state)
+    if options.item_ids is not None:
+        items = [item for i, item in enumerate(items) if src.item_id(item, i) in options.item_ids]
+    effects = [effect_view(item, i) for i, item in enumerate(items)]
+    return ReportContent(
+        title=options.title.strip() or "Causal analysis report",
+        question=options.question.strip(),
+        created=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        app_version=app_version(),
+        data=src.data_summary(state),
+        knowledge=src.knowledge(state),
+        model=src.model_summary(state),
+        graph=src.graph_summary(state, options.graph_version),
+        effects=effects,
+        checks=src.positivity_checks(state, effects),
+        sections=tuple(options.sections),
+    )
+
+
+def content_to_json(content: ReportContent) -> str:
+    """The report's numbers as JSON (for the bundle and for tests)."""
+    from dataclasses import asdict
+
+    return json.dumps(asdict(content), default=str, indent=1)

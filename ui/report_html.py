@@ -1,0 +1,292 @@
+"""One self-contained HTML file from a :class:`~ui.report.ReportContent`.
+
+Offline by construction: plotly.js is inlined once (the first chart; the others reuse it), the graph
+is an ``<img>`` with a ``data:`` SVG, styles are inline, fonts are the system's. Every user string
+(names, titles, levels) goes through :func:`html.escape`, also inside chart labels (plotly reads
+entities but would otherwise render tags such as ``<a href>``). Numbers carry ``data-*`` attributes
+at full precision so tests and scripts can read them back.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from ui.report import OPTIONAL_SECTIONS, EffectView, ReportContent
+
+_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;margin:2rem auto;
+ padding:0 1rem;color:#1f2933;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem}
+h2{border-bottom:1px solid #d9e2ec;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}
+td,th{border:1px solid #d9e2ec;padding:.25rem .6rem;text-align:left}
+th{background:#f0f4f8}.muted{color:#627d98}.notdone{color:#9f580a;font-style:italic}
+.effect{border:1px solid #d9e2ec;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
+.sentence{font-size:1.1rem}.graph img{max-width:100%;border:1px solid #d9e2ec}
+code{background:#f0f4f8;padding:0 .2rem}
+@media print{.effect,.graph,figure{break-inside:avoid}body{margin:0}}
+"""
+ASSUMPTIONS = [
+    ("No hidden confounders",
+     "Every common cause of two variables in the graph is itself a column of the data. This analysis "
+     "does not model unmeasured variables.",
+     "Something unmeasured that drives both a treatment and its outcome (for example overall health "
+     "driving both a therapy and recovery). The estimate then mixes that influence in, in either direction."),
+    ("Additive noise",
+     "Each variable is a function of its direct causes plus independent random noise.",
+     "Causes that change the spread of a variable rather than its level, or noise shared between "
+     "variables (which is a hidden confounder again)."),
+    ("No feedback loops (acyclicity)",
+     "The graph is a DAG: no variable causes itself through a chain of others.",
+     "Variables that influence each other over time (price and demand) measured at a single moment."),
+    ("Positivity (overlap)",
+     "The treatment values compared occur in the data for all kinds of units.",
+     "A group that never receives the treatment, or intervention values outside the observed range: "
+     "the effect there is an extrapolation of the fitted functions."),
+    ("The graph",
+     "The effects are averaged over the graphs the model finds plausible (or the analyst's graph), so "
+     "doubt about the graph is in the intervals, but only doubt the data can reveal.",
+     "Strong domain knowledge contradicting an edge: encode it as a constraint and refit."),
+]
+
+
+def render_html(content: ReportContent) -> str:
+    """The whole report as one HTML document (UTF-8 text, no external resources)."""
+    charts = _Charts()
+    on = set(content.sections)
+    parts = [
+        f"<header><h1>{_e(content.title)}</h1><p class='muted'>Created {_e(content.created)} with "
+        f"DECI Studio {_e(content.app_version)}</p></header>",
+        _question(content),
+        _section("data", "The data", _data(content)) if "data" in on else "",
+        _section("knowledge", "Domain knowledge used", _knowledge(content)) if "knowledge" in on else "",
+        _section("model", "Model settings", _model(content)) if "model" in on else "",
+        _section("graph", "The causal graph", _graph(content)) if "graph" in on else "",
+        _section("effects", "Effects", _effects(content, charts, on)),
+        _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
+        _section("provenance", "Provenance", _provenance(content)),
+    ]
+    body = "\n".join(p for p in parts if p)
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_e(content.title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def fmt(x: float | None) -> str:
+    """A number for reading: 4 significant digits, thousands grouped when large."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
+
+
+def _section(key: str, title: str, inner: str) -> str:
+    return f"<section id='{key}'><h2>{_e(title)}</h2>\n{inner}\n</section>"
+
+
+def _not_done(what: str) -> str:
+    return f"<p class='notdone'>Not done: {_e(what)}</p>"
+
+
+def _table(header: list[str] | None, rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header or [])
+    if not header:
+        return "<table><tbody>" + "".join(
+            f"<tr><th>{_e(row[0])}</th>" + "".join(f"<td>{_e(c)}</td>" for c in row[1:]) + "</tr>"
+            for row in rows) + "</tbody></table>"
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _question(c: ReportContent) -> str:
+    paragraphs = "".join(f"<p>{_e(p)}</p>" for p in c.question.split("\n\n") if p.strip())
+    paragraphs = paragraphs or "<p class='muted'>No question was written.</p>"
+    findings = [f"<li>{_e(e.sentence or e.label)} (95% interval {fmt(e.low)} to {fmt(e.high)})</li>"
+                for e in c.effects]
+    if findings:
+        paragraphs += "<p><b>In short:</b></p><ul class='findings'>" + "".join(findings) + "</ul>"
+    return _section("question", "The question", paragraphs)
+
+
+def _data(c: ReportContent) -> str:
+    d = c.data
+    if d is None:
+        return _not_done("no dataset was loaded.")
+    dropped = d.rows_raw - d.rows
+    return (f"<p>Source: <b>{_e(d.name)}</b> ({_e(d.source)}). The model used <b>{d.rows:,}</b> rows "
+            f"of {d.rows_raw:,} ({dropped:,} dropped for missing values).</p>"
+            f"<p>Missing values: {_e(d.missing_policy)}</p>"
+            + _table(["variable", "type", "levels / note"], [list(v) for v in d.variables]))
+
+
+def _knowledge(c: ReportContent) -> str:
+    if c.knowledge is None:
+        return _not_done("no domain knowledge was set (the Constraints step was skipped).")
+    if not c.knowledge:
+        return "<p>None: the model was free to find any graph.</p>"
+    return "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in c.knowledge) + "</ul>"
+
+
+def _model(c: ReportContent) -> str:
+    if c.model is None:
+        return _not_done("no model was fitted.")
+    settings = c.model.get("settings") or {}
+    rows = [[k, v] for k, v in _flatten(settings)]
+    return _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out += _flatten(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def _graph(c: ReportContent) -> str:
+    g = c.graph
+    if g is None:
+        return _not_done("no graph was discovered or drawn.")
+    image = ("<p class='muted'>(No drawing available.)</p>" if not g.svg else
+             f"<img alt='causal graph, version {_e(g.version)}' src='data:image/svg+xml;base64,"
+             f"{base64.b64encode(g.svg.encode()).decode()}'>")
+    rows = [[p, ch, "set by the analyst" if prob is None else f"{prob:.0%}"] for p, ch, prob in g.edges]
+    changes = _graph_changes(g)
+    return (f"<div class='graph'><p>Version shown: <b>{_e(g.version)}</b>. An arrow A → B means A "
+            f"directly causes B; the percentage is how sure the model is of that edge.</p>{image}</div>"
+            + _table(["cause", "effect", "edge probability"], rows) + changes)
+
+
+def _graph_changes(g: Any) -> str:
+    if g.compared_to is None:
+        return ""
+    lines = ([f"added {a} → {b}" for a, b in g.added] + [f"removed {a} → {b}" for a, b in g.removed]
+             + [f"reversed to {a} → {b}" for a, b in g.reversed])
+    if not lines:
+        return f"<p>Same edges as the <b>{_e(g.compared_to)}</b> graph: the analyst changed nothing.</p>"
+    return (f"<p>What the analyst changed versus the <b>{_e(g.compared_to)}</b> graph:</p><ul>"
+            + "".join(f"<li>{_e(s)}</li>" for s in lines) + "</ul>")
+
+
+class _Charts:
+    """Plotly figures as HTML: the first carries plotly.js inline, the rest reuse it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def html(self, fig: go.Figure) -> str:
+        self.count += 1
+        fig.update_layout(height=320, margin={"l": 60, "r": 20, "t": 40, "b": 50}, template="plotly_white")
+        return pio.to_html(fig, include_plotlyjs=self.count == 1, full_html=False, config=_PLOTLY_CONFIG,
+                           div_id=f"chart-{self.count}", validate=True)
+
+
+def _effects(c: ReportContent, charts: _Charts, on: set[str]) -> str:
+    if not c.effects:
+        return _not_done("no estimate was added to the report (Effects page, “Add to report”).")
+    parts = [_forest(c.effects, charts)]
+    for e in c.effects:
+        parts.append(_effect(e, charts, on))
+    return "\n".join(parts)
+
+
+def _forest(effects: list[EffectView], charts: _Charts) -> str:
+    labels = [_e(f"{i + 1}. {e.label}") for i, e in enumerate(effects)]
+    fig = go.Figure(go.Scatter(
+        x=[e.value for e in effects], y=labels, mode="markers", marker={"size": 10},
+        error_x={"type": "data", "symmetric": False, "array": [e.high - e.value for e in effects],
+                 "arrayminus": [e.value - e.low for e in effects]}))
+    fig.add_vline(x=0, line_dash="dot", line_color="#9aa5b1")
+    fig.update_layout(title="Effects with 95% intervals", yaxis={"autorange": "reversed"})
+    return f"<figure class='forest'>{charts.html(fig)}</figure>"
+
+
+def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
+    share = "n/a" if e.graph_share is None else f"{e.graph_share:.0%}"
+    rows = [["estimate", fmt(e.value)], ["95% interval", f"{fmt(e.low)} to {fmt(e.high)}"],
+            ["standard error", fmt(e.std_error)], ["share of the uncertainty from the graph", share],
+            ["graphs × samples", f"{e.num_graphs} × {e.num_samples}"], ["seed", e.seed]]
+    attrs = (f"data-value='{e.value!r}' data-low='{e.low!r}' data-high='{e.high!r}' "
+             f"data-graph-share='{'' if e.graph_share is None else repr(e.graph_share)}'")
+    inner = [f"<h3>{_e(e.label)}</h3>", f"<p class='sentence'>{_e(e.sentence)}</p>" if e.sentence else "",
+             f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}.</p>",
+             _table(None, rows), _share_words(e)]
+    if "cate" in on and e.cate:
+        inner.append(_cate(e, charts))
+    if "crosscheck" in on:
+        inner.append(_crosscheck(e))
+    return f"<article class='effect' id='{_e(e.id)}' {attrs}>{''.join(inner)}</article>"
+
+
+def _share_words(e: EffectView) -> str:
+    if e.graph_share is None:
+        return ""
+    if e.graph_share >= 0.5:
+        words = "Most of this uncertainty comes from not knowing the graph exactly: more data or domain " \
+                "knowledge about the edges would narrow it most."
+    else:
+        words = "Most of this uncertainty comes from the data and the fitted functions, not from the graph."
+    return f"<p class='muted'>{words}</p>"
+
+
+def _cate(e: EffectView, charts: _Charts) -> str:
+    cate = e.cate
+    x, y = list(cate.get("x", [])), list(cate.get("y", []))
+    if not x or len(x) != len(y):
+        return ""
+    x_name = _e(cate.get("x_name", cate.get("condition", "condition")))
+    xs = [_e(v) if isinstance(v, str) else v for v in x]
+    fig = go.Figure()
+    if cate.get("low") is not None and cate.get("high") is not None:
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(cate["high"]) + list(cate["low"])[::-1],
+                                 fill="toself", line={"width": 0}, name="95% interval", opacity=0.3))
+    fig.add_trace(go.Scatter(x=xs, y=y, mode="lines+markers", name="effect"))
+    fig.update_layout(title=f"How the effect on {_e(e.outcome)} changes with {x_name}",
+                      xaxis_title=x_name, yaxis_title="effect", showlegend=False)
+    return f"<figure class='cate'>{charts.html(fig)}</figure>"
+
+
+def _crosscheck(e: EffectView) -> str:
+    lin = e.linear
+    if not lin:
+        return "<p class='muted'>Linear cross-check: not computed.</p>"
+    interval = "" if lin.get("low") is None else f" (95% interval {fmt(lin['low'])} to {fmt(lin['high'])})"
+    inside = lin.get("low") is not None and lin["low"] <= e.value <= lin["high"]
+    agree = "agrees with" if inside else "differs from"
+    note = f" {_e(lin['note'])}" if lin.get("note") else ""
+    return (f"<p class='crosscheck' data-linear-value='{lin['value']!r}'>Linear cross-check: a linear "
+            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}, which "
+            f"{agree} DECI's estimate.{note} A large gap points at nonlinear effects or at a graph problem."
+            "</p>")
+
+
+def _assumptions(c: ReportContent) -> str:
+    settings = _flatten((c.model or {}).get("settings") or {})
+    noise = next((v for k, v in settings if k.split(".")[-1] in ("noise", "noise_model")), None)
+    rows = "".join(f"<li><b>{_e(name)}.</b> {_e(what)} <i>What would break it:</i> {_e(breaks)}</li>"
+                   for name, what, breaks in ASSUMPTIONS)
+    extra = f"<p>Noise model used: <code>{_e(noise)}</code>.</p>" if noise else ""
+    checks = "".join(f"<li>{_e(s)}</li>" for s in c.checks)
+    return f"<ul>{rows}</ul>{extra}" + (f"<p>Checked on this data:</p><ul>{checks}</ul>" if checks else "")
+
+
+def _provenance(c: ReportContent) -> str:
+    m = c.model or {}
+    rows = [["data fingerprint", (c.data.fingerprint if c.data else None) or "n/a"],
+            ["configuration hash", m.get("config_hash") or "n/a"], ["seed", m.get("seed", "n/a")],
+            ["app version", c.app_version], ["date", c.created]]
+    rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
+    return _table(["what", "value"], rows) + "<p class='muted'>Sections left out: " + _e(
+        ", ".join(OPTIONAL_SECTIONS[s] for s in OPTIONAL_SECTIONS if s not in c.sections) or "none") + ".</p>"
