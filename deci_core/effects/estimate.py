@@ -1,0 +1,221 @@
+"""Value objects for effect estimates: the query, the number, its uncertainty, and words for it.
+
+An :class:`EffectEstimate` is frozen and JSON round-trippable (``to_dict`` / ``from_dict``). Its
+uncertainty has three parts, kept apart so an analyst sees where it comes from:
+
+- ``var_graph``: spread of the effect between graphs drawn from the posterior q(G) (weighted);
+- ``var_monte_carlo``: simulation error within a graph (averaged over graphs);
+- ``var_data``: finite-data error of estimating the effect from the training rows on a given graph,
+  approximated by the sampling variance of a linear backdoor estimate on the fitted SEM's own
+  simulated data of the training size (0 when the training size is unknown). The SEM's functions are
+  point estimates, so without this term intervals on a confident graph would only show simulation
+  error.
+
+``std_error = sqrt(var_graph + var_monte_carlo + var_data)``; intervals are normal, value ± z·se.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars / arrays -> Python values (JSON-able)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class EffectQuery:
+    """What was asked: ``E[Y | do(T=a)] - E[Y | do(T=b)]``, optionally conditional.
+
+    Attributes:
+        treatment, outcome: variable names.
+        treatment_value, control_value: a and b in the data's units (a level for discrete T).
+        conditioning: modifier name -> value, ``[low, high]`` range (continuous) or list of levels.
+        outcome_level: for a binary/categorical outcome, the level whose probability is compared.
+    """
+
+    treatment: str
+    outcome: str
+    treatment_value: Any
+    control_value: Any
+    conditioning: dict[str, Any] = field(default_factory=dict)
+    outcome_level: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "treatment_value": plain(self.treatment_value),
+            "control_value": plain(self.control_value),
+            "conditioning": {k: plain(v) for k, v in self.conditioning.items()},
+            "outcome_level": plain(self.outcome_level),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EffectQuery:
+        return cls(d["treatment"], d["outcome"], d["treatment_value"], d["control_value"],
+                   dict(d.get("conditioning") or {}), d.get("outcome_level"))
+
+
+@dataclass(frozen=True)
+class EffectEstimate:
+    """An average (or conditional average) treatment effect with its uncertainty.
+
+    Attributes:
+        query: the question answered.
+        value: the estimate, in the outcome's units (probability change for a discrete outcome).
+        var_graph, var_monte_carlo, var_data: variance components (module docstring).
+        per_graph: the effect on each distinct graph used, same order as ``graph_weights``.
+        graph_weights: share of the drawn graphs equal to each distinct graph (sums to 1).
+        num_graphs: graphs drawn (the most probable graph plus posterior samples).
+        num_samples: simulated rows per graph and arm.
+        seed: seeds graph draws and noise.
+        graphs_without_path: share of drawn graphs with no directed path treatment -> outcome (the
+            effect is exactly 0 on those, not simulated).
+        mean_treated, mean_control: E[Y | do(T=a)] and E[Y | do(T=b)] (graph-weighted).
+        outcome_discrete: True when ``value`` is a change in probability of ``query.outcome_level``.
+        method: how it was computed, in words.
+        notes: caveats worth showing (few matching rows, modifiers downstream of the treatment...).
+    """
+
+    query: EffectQuery
+    value: float
+    var_graph: float
+    var_monte_carlo: float
+    var_data: float
+    per_graph: tuple[float, ...]
+    graph_weights: tuple[float, ...]
+    num_graphs: int
+    num_samples: int
+    seed: int
+    graphs_without_path: float = 0.0
+    mean_treated: float = float("nan")
+    mean_control: float = float("nan")
+    outcome_discrete: bool = False
+    method: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def std_error(self) -> float:
+        return math.sqrt(max(self.var_graph + self.var_monte_carlo + self.var_data, 0.0))
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Normal interval ``value ± z * std_error`` at the given coverage level."""
+        z = NormalDist().inv_cdf(0.5 + level / 2)
+        return (self.value - z * self.std_error, self.value + z * self.std_error)
+
+    @property
+    def interval_95(self) -> tuple[float, float]:
+        return self.interval(0.95)
+
+    @property
+    def variance_shares(self) -> dict[str, float]:
+        """Share of the variance from the graph, the data and the simulation (sums to 1, or all 0)."""
+        parts = {"graph": self.var_graph, "data": self.var_data, "monte_carlo": self.var_monte_carlo}
+        total = sum(parts.values())
+        return {k: (v / total if total > 0 else 0.0) for k, v in parts.items()}
+
+    @property
+    def graph_share(self) -> float:
+        """Share of the variance due to not knowing the graph."""
+        return self.variance_shares["graph"]
+
+    @property
+    def no_path(self) -> bool:
+        """True when no drawn graph has a directed path from treatment to outcome (effect exactly 0)."""
+        return self.graphs_without_path >= 1.0
+
+    def sentence(self) -> str:
+        """The result in plain words, e.g. 'Raising discount from 5 to 15 changes revenue by +1,240 (...)'."""
+        q = self.query
+        where = _condition_words(q.conditioning)
+        if self.no_path:
+            return (f"In every graph considered, {q.treatment} has no directed path to {q.outcome}, so "
+                    f"setting it to {_value(q.treatment_value)} instead of {_value(q.control_value)} "
+                    f"does not change {q.outcome}{where}: the effect is exactly 0.")
+        low, high = self.interval_95
+        if self.outcome_discrete:
+            target = f"the probability that {q.outcome} = {_value(q.outcome_level)}"
+            scale, unit = 100.0, " percentage points"
+        else:
+            target, scale, unit = q.outcome, 1.0, ""
+        digits = _digits(max(abs(self.value), self.std_error) * scale)
+        amount = f"{self.value * scale:+,.{digits}f}{unit}"
+        span = f"95% interval {low * scale:,.{digits}f} to {high * scale:,.{digits}f}"
+        return f"{_action(q)} changes {target} by {amount}{where} ({span})."
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["query"] = self.query.to_dict()
+        d["per_graph"], d["graph_weights"], d["notes"] = list(self.per_graph), list(self.graph_weights), list(self.notes)
+        d.update(estimate=self.value, std_error=self.std_error, interval_95=list(self.interval_95),
+                 variance_shares=self.variance_shares, sentence=self.sentence())
+        return {k: _json_float(v) for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EffectEstimate:
+        derived = {"estimate", "std_error", "interval_95", "variance_shares", "sentence"}
+        kwargs = {k: v for k, v in d.items() if k not in derived}
+        kwargs["query"] = EffectQuery.from_dict(d["query"])
+        for name in ("per_graph", "graph_weights", "notes"):
+            kwargs[name] = tuple(kwargs.get(name, ()))
+        for name in ("mean_treated", "mean_control"):
+            kwargs[name] = float("nan") if kwargs.get(name) is None else kwargs[name]
+        return cls(**kwargs)
+
+
+def _json_float(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _value(v: Any) -> str:
+    """A value as a user reads it: numbers with separators, levels as they are."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    v = float(v)
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.{_digits(abs(v))}f}"
+
+
+def _digits(magnitude: float) -> int:
+    """Decimals that show about three significant digits."""
+    if not math.isfinite(magnitude) or magnitude <= 0:
+        return 2
+    return int(min(max(0, 2 - math.floor(math.log10(magnitude))), 8))
+
+
+def _action(q: EffectQuery) -> str:
+    a, b = q.treatment_value, q.control_value
+    try:
+        higher = float(a) > float(b)
+        verb = "Raising" if higher else "Lowering"
+        return f"{verb} {q.treatment} from {_value(b)} to {_value(a)}"
+    except (TypeError, ValueError):
+        return f"Setting {q.treatment} to {_value(a)} instead of {_value(b)}"
+
+
+def _condition_words(conditioning: dict[str, Any]) -> str:
+    if not conditioning:
+        return ""
+    parts = []
+    for name, v in conditioning.items():
+        if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v):
+            parts.append(f"{name} between {_value(v[0])} and {_value(v[1])}")
+        elif isinstance(v, (list, tuple)):
+            parts.append(f"{name} in {{{', '.join(_value(x) for x in v)}}}")
+        else:
+            parts.append(f"{name} = {_value(v)}")
+    return " for rows with " + " and ".join(parts)
