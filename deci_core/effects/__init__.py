@@ -13,14 +13,31 @@ curve, individual (ITE/counterfactuals), linear, refit. Each module's docstring 
 
 from deci_core.effects.curve import CateCurve, cate_curve
 from deci_core.effects.estimate import EffectEstimate, EffectQuery
+from deci_core.effects.fixed import FixedGraphModel
 from deci_core.effects.individual import Counterfactual, IndividualEffects, counterfactual, individual_effects
 from deci_core.effects.linear import LinearCheck, linear_backdoor
-from deci_core.effects.refit import FixedGraphModel, point_posterior, refit_on_graph
+from deci_core.effects.methods import EffectMethods
+from deci_core.effects.refit import point_posterior, refit_on_graph
 from deci_core.effects.setup import EffectQueryError, draw_graphs, has_path
 from deci_core.effects.simulate import average_effect
 
 __all__ = [
-    "CateCurve", "Counterfactual", "EffectEstimate", "EffectQuery", "EffectQueryError", "FixedGraphModel",
-    "IndividualEffects", "LinearCheck", "average_effect", "cate_curve", "counterfactual", "draw_graphs",
-    "has_path", "individual_effects", "linear_backdoor", "point_posterior", "refit_on_graph",
+    "CateCurve",
+    "Counterfactual",
+    "EffectMethods",
+    "EffectEstimate",
+    "EffectQuery",
+    "EffectQueryError",
+    "FixedGraphModel",
+    "IndividualEffects",
+    "LinearCheck",
+    "average_effect",
+    "cate_curve",
+    "counterfactual",
+    "draw_graphs",
+    "has_path",
+    "individual_effects",
+    "linear_backdoor",
+    "point_posterior",
+    "refit_on_graph",
 ]

@@ -47,18 +47,39 @@ class CateCurve:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "treatment": self.treatment, "outcome": self.outcome, "modifier": self.modifier,
-            "treatment_value": plain(self.treatment_value), "control_value": plain(self.control_value),
-            "grid": [plain(g) for g in self.grid], "values": list(self.values),
-            "std_errors": list(self.std_errors), "lower_95": self.lower_95.tolist(),
-            "upper_95": self.upper_95.tolist(), "num_graphs": self.num_graphs, "num_samples": self.num_samples,
-            "seed": self.seed, "outcome_level": plain(self.outcome_level),
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "modifier": self.modifier,
+            "treatment_value": plain(self.treatment_value),
+            "control_value": plain(self.control_value),
+            "grid": [plain(g) for g in self.grid],
+            "values": list(self.values),
+            "std_errors": list(self.std_errors),
+            "lower_95": self.lower_95.tolist(),
+            "upper_95": self.upper_95.tolist(),
+            "num_graphs": self.num_graphs,
+            "num_samples": self.num_samples,
+            "seed": self.seed,
+            "outcome_level": plain(self.outcome_level),
         }
 
 
-def cate_curve(model: Any, treatment: str, outcome: str, treatment_value: Any, control_value: Any, modifier: str,
-               *, grid: Any = None, num_points: int = 15, num_graphs: int = 20, num_samples: int = 20_000,
-               seed: int = 0, outcome_level: Any = None, bandwidth: float = 1.0) -> CateCurve:
+def cate_curve(
+    model: Any,
+    treatment: str,
+    outcome: str,
+    treatment_value: Any,
+    control_value: Any,
+    modifier: str,
+    *,
+    grid: Any = None,
+    num_points: int = 15,
+    num_graphs: int = 20,
+    num_samples: int = 20_000,
+    seed: int = 0,
+    outcome_level: Any = None,
+    bandwidth: float = 1.0,
+) -> CateCurve:
     """The CATE at each grid value of one modifier (kernel average per point, see simulate.py).
 
     Args:
@@ -78,8 +99,11 @@ def cate_curve(model: Any, treatment: str, outcome: str, treatment_value: Any, c
         factual = q.sem.noise_to_sample(z, q.adjacency(draws.graphs[0]))
     continuous = spec.type is VariableType.CONTINUOUS
     if grid is None:
-        grid = (np.quantile(modifier_values(q, factual, m), np.linspace(0.05, 0.95, num_points))
-                if continuous else list(spec.categories))
+        grid = (
+            np.quantile(modifier_values(q, factual, m), np.linspace(0.05, 0.95, num_points))
+            if continuous
+            else list(spec.categories)
+        )
     grid = list(grid)
     per_graph = np.zeros((len(draws.graphs), len(grid)))
     mc_var = np.zeros_like(per_graph)
@@ -94,9 +118,20 @@ def cate_curve(model: Any, treatment: str, outcome: str, treatment_value: Any, c
     wg = draws.weights[:, None]
     mean = (wg * per_graph).sum(0)
     var = (wg * (per_graph - mean) ** 2).sum(0) + (wg * mc_var).sum(0)
-    return CateCurve(treatment, outcome, modifier, plain(treatment_value), plain(control_value),
-                     tuple(plain(g) for g in grid), tuple(mean.tolist()), tuple(np.sqrt(var).tolist()),
-                     draws.num_graphs, num_samples, int(seed), plain(q.level))
+    return CateCurve(
+        treatment,
+        outcome,
+        modifier,
+        plain(treatment_value),
+        plain(control_value),
+        tuple(plain(g) for g in grid),
+        tuple(mean.tolist()),
+        tuple(np.sqrt(var).tolist()),
+        draws.num_graphs,
+        num_samples,
+        int(seed),
+        plain(q.level),
+    )
 
 
 def _code(q: Query, name: str, level: Any) -> int | None:
@@ -106,7 +141,9 @@ def _code(q: Query, name: str, level: Any) -> int | None:
     return int(encoded.argmax().item()) if encoded.numel() > 1 else int(encoded[0].item())
 
 
-def _grid_weights(values: np.ndarray, grid: list, continuous: bool, bandwidth: float, codes: list) -> np.ndarray:
+def _grid_weights(
+    values: np.ndarray, grid: list, continuous: bool, bandwidth: float, codes: list
+) -> np.ndarray:
     """(P, n) weights of each simulated unit for each grid point."""
     if not continuous:
         return np.stack([(values == c).astype(float) for c in codes])

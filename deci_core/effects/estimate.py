@@ -65,8 +65,14 @@ class EffectQuery:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EffectQuery:
-        return cls(d["treatment"], d["outcome"], d["treatment_value"], d["control_value"],
-                   dict(d.get("conditioning") or {}), d.get("outcome_level"))
+        return cls(
+            d["treatment"],
+            d["outcome"],
+            d["treatment_value"],
+            d["control_value"],
+            dict(d.get("conditioning") or {}),
+            d.get("outcome_level"),
+        )
 
 
 @dataclass(frozen=True)
@@ -142,9 +148,11 @@ class EffectEstimate:
         q = self.query
         where = _condition_words(q.conditioning)
         if self.no_path:
-            return (f"In every graph considered, {q.treatment} has no directed path to {q.outcome}, so "
-                    f"setting it to {_value(q.treatment_value)} instead of {_value(q.control_value)} "
-                    f"does not change {q.outcome}{where}: the effect is exactly 0.")
+            return (
+                f"In every graph considered, {q.treatment} has no directed path to {q.outcome}, so "
+                f"setting it to {_value(q.treatment_value)} instead of {_value(q.control_value)} "
+                f"does not change {q.outcome}{where}: the effect is exactly 0."
+            )
         low, high = self.interval_95
         if self.outcome_discrete:
             target = f"the probability that {q.outcome} = {_value(q.outcome_level)}"
@@ -159,9 +167,18 @@ class EffectEstimate:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["query"] = self.query.to_dict()
-        d["per_graph"], d["graph_weights"], d["notes"] = list(self.per_graph), list(self.graph_weights), list(self.notes)
-        d.update(estimate=self.value, std_error=self.std_error, interval_95=list(self.interval_95),
-                 variance_shares=self.variance_shares, sentence=self.sentence())
+        d["per_graph"], d["graph_weights"], d["notes"] = (
+            list(self.per_graph),
+            list(self.graph_weights),
+            list(self.notes),
+        )
+        d.update(
+            estimate=self.value,
+            std_error=self.std_error,
+            interval_95=list(self.interval_95),
+            variance_shares=self.variance_shares,
+            sentence=self.sentence(),
+        )
         return {k: _json_float(v) for k, v in d.items()}
 
     @classmethod

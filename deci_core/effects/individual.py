@@ -45,10 +45,17 @@ class IndividualEffects:
 
     def summary(self) -> dict[str, Any]:
         effect = self.table["effect"]
-        return {"mean_effect": float(effect.mean()), "median_effect": float(effect.median()),
-                "std_effect": float(effect.std(ddof=0)), "num_rows": int(len(effect)),
-                "num_graphs": self.num_graphs, "abduction_draws": self.abduction_draws,
-                "seed": self.seed, "query": self.query.to_dict(), "method": self.method}
+        return {
+            "mean_effect": float(effect.mean()),
+            "median_effect": float(effect.median()),
+            "std_effect": float(effect.std(ddof=0)),
+            "num_rows": int(len(effect)),
+            "num_graphs": self.num_graphs,
+            "abduction_draws": self.abduction_draws,
+            "seed": self.seed,
+            "query": self.query.to_dict(),
+            "method": self.method,
+        }
 
 
 @dataclass(frozen=True)
@@ -80,18 +87,38 @@ class Counterfactual:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "interventions": {k: plain(v) for k, v in self.interventions.items()}, "outcome": self.outcome,
-            "factual": plain(self.factual), "counterfactual": self.value, "estimate": self.value,
-            "std_error": self.std_error, "interval_95": list(self.interval_95), "per_graph": list(self.per_graph),
-            "graph_weights": list(self.graph_weights), "num_graphs": self.num_graphs,
-            "num_samples": self.abduction_draws, "seed": self.seed, "outcome_level": plain(self.outcome_level),
-            "row": {k: plain(v) for k, v in (self.row or {}).items()}, "method": self.method,
+            "interventions": {k: plain(v) for k, v in self.interventions.items()},
+            "outcome": self.outcome,
+            "factual": plain(self.factual),
+            "counterfactual": self.value,
+            "estimate": self.value,
+            "std_error": self.std_error,
+            "interval_95": list(self.interval_95),
+            "per_graph": list(self.per_graph),
+            "graph_weights": list(self.graph_weights),
+            "num_graphs": self.num_graphs,
+            "num_samples": self.abduction_draws,
+            "seed": self.seed,
+            "outcome_level": plain(self.outcome_level),
+            "row": {k: plain(v) for k, v in (self.row or {}).items()},
+            "method": self.method,
         }
 
 
-def individual_effects(model: Any, df: pd.DataFrame, treatment: str, outcome: str, treatment_value: Any,
-                       control_value: Any, *, num_graphs: int = 20, seed: int = 0, outcome_level: Any = None,
-                       abduction_draws: int | None = None, batch_rows: int = 8192) -> IndividualEffects:
+def individual_effects(
+    model: Any,
+    df: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    treatment_value: Any,
+    control_value: Any,
+    *,
+    num_graphs: int = 20,
+    seed: int = 0,
+    outcome_level: Any = None,
+    abduction_draws: int | None = None,
+    batch_rows: int = 8192,
+) -> IndividualEffects:
     """Each row's effect given all its observed values (module docstring). Vectorised over rows.
 
     Args:
@@ -111,8 +138,8 @@ def individual_effects(model: Any, df: pd.DataFrame, treatment: str, outcome: st
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
         for start in range(0, len(df), batch_rows):
-            xb = x[start:start + batch_rows]
-            per_graph[g, start:start + len(xb)] = _row_effects(q, xb, adj, k, gen)
+            xb = x[start : start + batch_rows]
+            per_graph[g, start : start + len(xb)] = _row_effects(q, xb, adj, k, gen)
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
@@ -129,9 +156,17 @@ def _row_effects(q: Query, x: torch.Tensor, adj: torch.Tensor, k: int, gen: torc
     return diff.double().reshape(k, n).mean(0).cpu().numpy()
 
 
-def counterfactual(model: Any, row: pd.Series | pd.DataFrame, interventions: dict[str, Any], outcome: str, *,
-                   num_graphs: int = 20, seed: int = 0, outcome_level: Any = None,
-                   abduction_draws: int | None = None) -> Counterfactual:
+def counterfactual(
+    model: Any,
+    row: pd.Series | pd.DataFrame,
+    interventions: dict[str, Any],
+    outcome: str,
+    *,
+    num_graphs: int = 20,
+    seed: int = 0,
+    outcome_level: Any = None,
+    abduction_draws: int | None = None,
+) -> Counterfactual:
     """Abduction, action, prediction for one row (module docstring).
 
     Args:
@@ -168,8 +203,19 @@ def counterfactual(model: Any, row: pd.Series | pd.DataFrame, interventions: dic
     std = float(np.sqrt(w @ (per_graph - mean) ** 2))
     factual = frame.iloc[0][outcome]
     return Counterfactual(
-        {k2: plain(v) for k2, v in interventions.items()}, outcome, plain(factual), mean, (float(low), float(high)),
-        std, tuple(values), tuple(float(v) for v in w), draws.num_graphs, k, int(seed), plain(q.level), first_row,
+        {k2: plain(v) for k2, v in interventions.items()},
+        outcome,
+        plain(factual),
+        mean,
+        (float(low), float(high)),
+        std,
+        tuple(values),
+        tuple(float(v) for v in w),
+        draws.num_graphs,
+        k,
+        int(seed),
+        plain(q.level),
+        first_row,
     )
 
 

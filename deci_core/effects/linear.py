@@ -48,17 +48,33 @@ class LinearCheck:
         adj = ", ".join(self.adjustment_set) if self.adjustment_set else "nothing (no parents)"
         d = _digits(max(abs(self.value), self.std_error))
         low, high = self.interval_95
-        return (f"A linear regression adjusting for {adj} gives {self.value:+,.{d}f} "
-                f"(95% interval {low:,.{d}f} to {high:,.{d}f}).")
+        return (
+            f"A linear regression adjusting for {adj} gives {self.value:+,.{d}f} "
+            f"(95% interval {low:,.{d}f} to {high:,.{d}f})."
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimate": self.value, "std_error": self.std_error, "interval_95": list(self.interval_95),
-                "adjustment_set": list(self.adjustment_set), "num_rows": self.num_rows, "method": self.method,
-                "sentence": self.sentence()}
+        return {
+            "estimate": self.value,
+            "std_error": self.std_error,
+            "interval_95": list(self.interval_95),
+            "adjustment_set": list(self.adjustment_set),
+            "num_rows": self.num_rows,
+            "method": self.method,
+            "sentence": self.sentence(),
+        }
 
 
-def linear_backdoor(df: pd.DataFrame, encoder: TableEncoder, adjacency: np.ndarray, treatment: str, outcome: str,
-                    treatment_value: Any, control_value: Any, outcome_level: Any = None) -> LinearCheck:
+def linear_backdoor(
+    df: pd.DataFrame,
+    encoder: TableEncoder,
+    adjacency: np.ndarray,
+    treatment: str,
+    outcome: str,
+    treatment_value: Any,
+    control_value: Any,
+    outcome_level: Any = None,
+) -> LinearCheck:
     """Backdoor-adjusted linear estimate of ``E[Y | do(T=a)] - E[Y | do(T=b)]`` on a given DAG.
 
     Args:
@@ -83,7 +99,7 @@ def linear_backdoor(df: pd.DataFrame, encoder: TableEncoder, adjacency: np.ndarr
     width = t_cols.shape[1]
     fa = _features(pd.Series([_parse(treatment_value, encoder, treatment)]), encoder, treatment)[0]
     fb = _features(pd.Series([_parse(control_value, encoder, treatment)]), encoder, treatment)[0]
-    contrast[1:1 + width] = fa - fb
+    contrast[1 : 1 + width] = fa - fb
     beta, cov = _ols_hc1(design, y)
     value = float(contrast @ beta)
     se = float(np.sqrt(max(contrast @ cov @ contrast, 0.0)))

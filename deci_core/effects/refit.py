@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.data import TableEncoder, TableSchema, infer_schema
+from deci_core.data import TableEncoder
 from deci_core.errors import GraphError
 from deci_core.graph.dag import is_dag
 from deci_core.graph.posterior import GraphPosterior
@@ -44,20 +44,33 @@ def check_adjacency(names: list[str], adjacency: Any) -> np.ndarray:
         adjacency = adjacency.loc[names, names].to_numpy()
     adj = np.asarray(adjacency, dtype=float) > 0.5
     if adj.shape != (len(names), len(names)):
-        raise GraphError(f"The graph must be {len(names)} x {len(names)} over {names}; got shape {adj.shape}.")
+        raise GraphError(
+            f"The graph must be {len(names)} x {len(names)} over {names}; got shape {adj.shape}."
+        )
     if adj.diagonal().any() or not is_dag(adj):
         raise GraphError("The graph has a directed cycle (or a self-loop): effects need a DAG.")
     return adj
 
 
-def training_for_refit(config: TrainingConfig, steps: int | None, max_seconds: float | None) -> TrainingConfig:
+def training_for_refit(
+    config: TrainingConfig, steps: int | None, max_seconds: float | None
+) -> TrainingConfig:
     """The training config of a fixed-graph fit: the model's, with the fixed-graph budget."""
-    return replace(config, max_steps=int(steps or DEFAULT_STEPS), max_seconds=float(max_seconds or 120.0),
-                   patience=300)
+    return replace(
+        config, max_steps=int(steps or DEFAULT_STEPS), max_seconds=float(max_seconds or 120.0), patience=300
+    )
 
 
-def refit_on_graph(model: Any, df: pd.DataFrame, adjacency: Any, *, warm_start: bool = True,
-                   steps: int | None = None, max_seconds: float | None = None, callbacks=()) -> Any:
+def refit_on_graph(
+    model: Any,
+    df: pd.DataFrame,
+    adjacency: Any,
+    *,
+    warm_start: bool = True,
+    steps: int | None = None,
+    max_seconds: float | None = None,
+    callbacks=(),
+) -> Any:
     """A copy of ``model`` whose SEM is retrained on ``df`` with the graph fixed to ``adjacency``.
 
     Args:
@@ -75,43 +88,23 @@ def refit_on_graph(model: Any, df: pd.DataFrame, adjacency: Any, *, warm_start: 
     names = list(model.encoder_.names)
     adj = check_adjacency(names, adjacency)
     config = training_for_refit(getattr(model, "training_config", TrainingConfig()), steps, max_seconds)
-    sem = copy.deepcopy(model.sem_) if warm_start else _fresh_sem(model.encoder_, model.model_config, config.seed)
-    summary = _train(sem, model.encoder_.encode(df), adj, config, callbacks)
+    sem = (
+        copy.deepcopy(model.sem_)
+        if warm_start
+        else fresh_sem(model.encoder_, model.model_config, config.seed)
+    )
+    summary = train_fixed(sem, model.encoder_.encode(df), adj, config, callbacks)
     new = copy.copy(model)
     new.sem_, new.graph_posterior_ = sem, point_posterior(names, adj)
     new.refit_summary_, new.num_rows_ = summary, len(df)
     return new
 
 
-class FixedGraphModel:
-    """A fitted SEM on a known graph without discovery (benchmarks, tests): the effect-query surface.
-
-    Attributes (after :meth:`fit`): schema_, encoder_, sem_, graph_posterior_ (point mass),
-    refit_summary_, num_rows_.
-    """
-
-    def __init__(self, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None):
-        self.model_config = model_config or ModelConfig()
-        self.training_config = training_config or TrainingConfig()
-
-    def fit(self, df: pd.DataFrame, adjacency: Any, schema: TableSchema | None = None, *,
-            steps: int | None = None, max_seconds: float | None = None, callbacks=()) -> FixedGraphModel:
-        schema = schema or infer_schema(df)
-        encoder = TableEncoder.fit(df, schema)
-        adj = check_adjacency(encoder.names, adjacency)
-        config = training_for_refit(self.training_config, steps, max_seconds)
-        sem = _fresh_sem(encoder, self.model_config, config.seed)
-        self.refit_summary_ = _train(sem, encoder.encode(df), adj, config, callbacks)
-        self.schema_, self.encoder_, self.sem_ = schema, encoder, sem
-        self.graph_posterior_, self.num_rows_ = point_posterior(encoder.names, adj), len(df)
-        return self
-
-
-def _fresh_sem(encoder: TableEncoder, model_config: ModelConfig, seed: int) -> SEM:
+def fresh_sem(encoder: TableEncoder, model_config: ModelConfig, seed: int) -> SEM:
     return SEM(encoder.types, encoder.widths, model_config, torch.Generator().manual_seed(int(seed)))
 
 
-def _train(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConfig, callbacks) -> Any:
+def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConfig, callbacks) -> Any:
     sem.train()
     summary = train(sem, x, config, adjacency=torch.as_tensor(adj, dtype=torch.float32), callbacks=callbacks)
     sem.eval()

@@ -88,8 +88,15 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float,
 class Query:
     """A query bound to a fitted model: indices, encoded arm values and outcome read-outs."""
 
-    def __init__(self, model: Any, treatment: str, outcome: str, treatment_value: Any, control_value: Any,
-                 outcome_level: Any = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        treatment: str,
+        outcome: str,
+        treatment_value: Any,
+        control_value: Any,
+        outcome_level: Any = None,
+    ) -> None:
         for name in ("encoder_", "sem_", "graph_posterior_"):
             if not hasattr(model, name):
                 raise NotFittedError("This model is not fitted yet: call fit(df) first (or DECI.load(path)).")
@@ -97,7 +104,9 @@ class Query:
         self.names = list(self.encoder.names)
         self.t, self.y = self.index(treatment), self.index(outcome)
         if self.t == self.y:
-            raise EffectQueryError(f"Treatment and outcome are both '{treatment}': pick two different variables.")
+            raise EffectQueryError(
+                f"Treatment and outcome are both '{treatment}': pick two different variables."
+            )
         self.treatment, self.outcome = treatment, outcome
         self.a = self.encode(treatment, treatment_value)
         self.b = self.encode(treatment, control_value)
@@ -137,7 +146,9 @@ class Query:
         if level is None:
             return cats[-1], len(cats) - 1  # binary: the level coded 1
         code = self.encode(self.outcome, level)
-        index = int(code[0].item()) if self.out_spec.type is VariableType.BINARY else int(code.argmax().item())
+        index = (
+            int(code[0].item()) if self.out_spec.type is VariableType.BINARY else int(code.argmax().item())
+        )
         return cats[index], index
 
     # ----- simulation helpers ---------------------------------------------------------------
@@ -148,7 +159,9 @@ class Query:
         """Both arms with common noise z (n, C): rows under do(T=a) and do(T=b), one SEM pass."""
         n = z.shape[0]
         width = self.a.numel()
-        values = torch.cat([self.a.reshape(1, width).expand(n, width), self.b.reshape(1, width).expand(n, width)])
+        values = torch.cat(
+            [self.a.reshape(1, width).expand(n, width), self.b.reshape(1, width).expand(n, width)]
+        )
         x = self.sem.noise_to_sample(torch.cat([z, z]), adj, {self.t: values.to(self.device)})
         return x[:n], x[n:]
 

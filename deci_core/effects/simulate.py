@@ -36,8 +36,10 @@ from deci_core.effects.linear import linear_backdoor
 from deci_core.effects.setup import EffectQueryError, GraphDraws, Query, descendants, draw_graphs, has_path
 
 MIN_EFFECTIVE_ROWS = 30
-_METHOD = ("simulated do(T=a) and do(T=b) in the learned SEM with common random numbers, "
-           "averaged over graphs from the posterior")
+_METHOD = (
+    "simulated do(T=a) and do(T=b) in the learned SEM with common random numbers, "
+    "averaged over graphs from the posterior"
+)
 
 
 @dataclass
@@ -50,10 +52,21 @@ class _GraphRun:
     x_obs: torch.Tensor | None
 
 
-def average_effect(model: Any, treatment: str, outcome: str, treatment_value: Any, control_value: Any, *,
-                   conditioning: dict[str, Any] | None = None, num_graphs: int = 20, num_samples: int | None = None,
-                   seed: int = 0, outcome_level: Any = None, data_rows: int | None = None,
-                   bandwidth: float = 1.0) -> EffectEstimate:
+def average_effect(
+    model: Any,
+    treatment: str,
+    outcome: str,
+    treatment_value: Any,
+    control_value: Any,
+    *,
+    conditioning: dict[str, Any] | None = None,
+    num_graphs: int = 20,
+    num_samples: int | None = None,
+    seed: int = 0,
+    outcome_level: Any = None,
+    data_rows: int | None = None,
+    bandwidth: float = 1.0,
+) -> EffectEstimate:
     """ATE (or CATE with ``conditioning``) in the user's units; see the module docstring.
 
     Args:
@@ -85,8 +98,19 @@ def average_effect(model: Any, treatment: str, outcome: str, treatment_value: An
         per_graph.append(m), mc_var.append(v)
         means_a.append(run.mean_a), means_b.append(run.mean_b)
         data_var.append(_data_variance(q, graph, data_rows, seed, ess / n) if data_rows else 0.0)
-    return _estimate(q, conditioning or {}, draws, np.array(per_graph), np.array(mc_var), np.array(data_var),
-                     means_a, means_b, n, seed, notes)
+    return _estimate(
+        q,
+        conditioning or {},
+        draws,
+        np.array(per_graph),
+        np.array(mc_var),
+        np.array(data_var),
+        means_a,
+        means_b,
+        n,
+        seed,
+        notes,
+    )
 
 
 def _noise(q: Query, n: int, seed: int) -> torch.Tensor:
@@ -108,7 +132,9 @@ def _weighted_mean_var(values: np.ndarray, w: np.ndarray) -> tuple[float, float,
     """Weighted mean, its Monte-Carlo variance, and the effective number of units."""
     total = w.sum()
     if total <= 0:
-        raise EffectQueryError("No simulated unit matches the conditions: widen the range or pick another value.")
+        raise EffectQueryError(
+            "No simulated unit matches the conditions: widen the range or pick another value."
+        )
     m = float((w * values).sum() / total)
     var = float((w * w * (values - m) ** 2).sum() / total**2)
     return m, var, float(total**2 / (w * w).sum())
@@ -122,30 +148,69 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     gen = torch.Generator(device=q.device).manual_seed(int(seed) + 7919)
     x = q.sem.sample(int(rows), q.adjacency(graph), gen)
     df = q.encoder.decode(x)
-    check = linear_backdoor(df, q.encoder, graph, q.treatment, q.outcome, q.treatment_value,
-                            q.control_value, q.level if q.discrete else None)
+    check = linear_backdoor(
+        df,
+        q.encoder,
+        graph,
+        q.treatment,
+        q.outcome,
+        q.treatment_value,
+        q.control_value,
+        q.level if q.discrete else None,
+    )
     return check.std_error**2 / max(fraction, 1e-6)
 
 
-def _estimate(q: Query, conditioning: dict, draws: GraphDraws, per_graph: np.ndarray, mc_var: np.ndarray,
-              data_var: np.ndarray, means_a: list, means_b: list, n: int, seed: int,
-              notes: set[str]) -> EffectEstimate:
+def _estimate(
+    q: Query,
+    conditioning: dict,
+    draws: GraphDraws,
+    per_graph: np.ndarray,
+    mc_var: np.ndarray,
+    data_var: np.ndarray,
+    means_a: list,
+    means_b: list,
+    n: int,
+    seed: int,
+    notes: set[str],
+) -> EffectEstimate:
     w = draws.weights
     value = float((w * per_graph).sum())
     var_graph = float((w * (per_graph - value) ** 2).sum())
     no_path = float(w[[not has_path(g, q.t, q.y) for g in draws.graphs]].sum())
     if 0 < no_path < 1:
-        notes.add(f"{no_path:.0%} of the graphs have no directed path from {q.treatment} to {q.outcome}: "
-                  f"the effect is exactly 0 on those.")
+        notes.add(
+            f"{no_path:.0%} of the graphs have no directed path from {q.treatment} to {q.outcome}: "
+            f"the effect is exactly 0 on those."
+        )
     path_w = w[[has_path(g, q.t, q.y) for g in draws.graphs]]
     mean_a = float(np.dot(path_w, means_a) / path_w.sum()) if means_a else float("nan")
     mean_b = float(np.dot(path_w, means_b) / path_w.sum()) if means_b else float("nan")
-    query = EffectQuery(q.treatment, q.outcome, plain(q.treatment_value), plain(q.control_value),
-                        {k: plain(v) for k, v in conditioning.items()}, plain(q.level))
+    query = EffectQuery(
+        q.treatment,
+        q.outcome,
+        plain(q.treatment_value),
+        plain(q.control_value),
+        {k: plain(v) for k, v in conditioning.items()},
+        plain(q.level),
+    )
     return EffectEstimate(
-        query, value, var_graph, float((w * mc_var).sum()), float((w * data_var).sum()),
-        tuple(float(v) for v in per_graph), tuple(float(v) for v in w), draws.num_graphs, n, int(seed),
-        no_path, mean_a, mean_b, q.discrete, _METHOD, tuple(sorted(notes)),
+        query,
+        value,
+        var_graph,
+        float((w * mc_var).sum()),
+        float((w * data_var).sum()),
+        tuple(float(v) for v in per_graph),
+        tuple(float(v) for v in w),
+        draws.num_graphs,
+        n,
+        int(seed),
+        no_path,
+        mean_a,
+        mean_b,
+        q.discrete,
+        _METHOD,
+        tuple(sorted(notes)),
     )
 
 
@@ -166,11 +231,15 @@ class _Conditions:
         for i, name, value in self.items:
             w *= self._one(x_obs, i, name, value)
             if below[i]:
-                notes.add(f"{name} is downstream of {self.q.treatment} in some graphs: conditioning is on "
-                          f"its value without the intervention.")
+                notes.add(
+                    f"{name} is downstream of {self.q.treatment} in some graphs: conditioning is on "
+                    f"its value without the intervention."
+                )
         ess = w.sum() ** 2 / max((w * w).sum(), 1e-300)
         if ess < MIN_EFFECTIVE_ROWS:
-            notes.add(f"Only about {ess:.0f} simulated units match the conditions: treat this estimate with care.")
+            notes.add(
+                f"Only about {ess:.0f} simulated units match the conditions: treat this estimate with care."
+            )
         return w
 
     def _one(self, x_obs: torch.Tensor, i: int, name: str, value: Any) -> np.ndarray:
@@ -215,5 +284,7 @@ def _range(value: Any, name: str) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise EffectQueryError(f"A range for '{name}' needs two numbers (low, high), got {value!r}.") from None
+        raise EffectQueryError(
+            f"A range for '{name}' needs two numbers (low, high), got {value!r}."
+        ) from None
     return min(low, high), max(low, high)
