@@ -67,8 +67,12 @@ class CausalGraph:
             raise GraphError(f"Locked edges must be edges of the graph: {sorted(locked - edge_set)}.")
         pos = {str(k): (float(p[0]), float(p[1])) for k, p in (positions or {}).items() if k in names}
         order = {n: i for i, n in enumerate(names)}
-        return cls(names, tuple(sorted(edge_set, key=lambda e: (order[e[0]], order[e[1]]))), locked,
-                   MappingProxyType(pos))
+        return cls(
+            names,
+            tuple(sorted(edge_set, key=lambda e: (order[e[0]], order[e[1]]))),
+            locked,
+            MappingProxyType(pos),
+        )
 
     @classmethod
     def from_adjacency(cls, names: Iterable[str], adjacency: np.ndarray) -> CausalGraph:
@@ -217,8 +221,13 @@ def apply_edit(graph: CausalGraph, edit: Mapping[str, Any]) -> tuple[CausalGraph
     u, v = str(edit.get("source")), str(edit.get("target"))
     new = EDGE_ACTIONS[op](graph, u, v)
     shown = f"{v}{ARROW}{u}" if op == "reverse" else f"{u}{ARROW}{v}"
-    past = {"add": "Added", "delete": "Deleted", "reverse": "Reversed to", "lock": "Locked",
-            "unlock": "Unlocked"}[op]
+    past = {
+        "add": "Added",
+        "delete": "Deleted",
+        "reverse": "Reversed to",
+        "lock": "Locked",
+        "unlock": "Unlocked",
+    }[op]
     return new, f"{past} {shown}."
 
 

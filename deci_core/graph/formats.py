@@ -28,8 +28,15 @@ from deci_core.errors import GraphError
 from deci_core.graph.edits import CausalGraph
 
 FORMATS = ("gml", "dot", "dagitty", "json", "csv")
-_EXTENSIONS = {".gml": "gml", ".dot": "dot", ".gv": "dot", ".dagitty": "dagitty", ".json": "json",
-               ".csv": "csv", ".txt": "dagitty"}
+_EXTENSIONS = {
+    ".gml": "gml",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".dagitty": "dagitty",
+    ".json": "json",
+    ".csv": "csv",
+    ".txt": "dagitty",
+}
 JSON_FORMAT = "deci-studio-graph"
 
 
@@ -57,8 +64,13 @@ def read_graph(text: str, fmt: str, names: Sequence[str] | None = None) -> Causa
     Raises:
         GraphError: unparseable text, unknown names, a self-loop or a cycle.
     """
-    readers = {"gml": _parse_gml, "dot": _parse_dot, "dagitty": _parse_dot, "json": _parse_json,
-               "csv": _parse_csv}
+    readers = {
+        "gml": _parse_gml,
+        "dot": _parse_dot,
+        "dagitty": _parse_dot,
+        "json": _parse_json,
+        "csv": _parse_csv,
+    }
     if fmt not in readers:
         raise GraphError(f"Unknown graph format {fmt!r}: use one of {list(FORMATS)}.")
     nodes, edges, locked, positions = readers[fmt](text)
@@ -66,8 +78,10 @@ def read_graph(text: str, fmt: str, names: Sequence[str] | None = None) -> Causa
         names = [str(n) for n in names]
         unknown = [n for n in dict.fromkeys([*nodes, *(x for e in edges for x in e)]) if n not in set(names)]
         if unknown:
-            raise GraphError(f"The graph file names variable(s) not in the data: {unknown}. "
-                             f"The data's variables are {names}; rename them in the file or the data.")
+            raise GraphError(
+                f"The graph file names variable(s) not in the data: {unknown}. "
+                f"The data's variables are {names}; rename them in the file or the data."
+            )
         nodes = names
     else:
         nodes = list(dict.fromkeys([*nodes, *(x for e in edges for x in e)]))
@@ -79,11 +93,18 @@ def read_graph(text: str, fmt: str, names: Sequence[str] | None = None) -> Causa
 
 def to_json(graph: CausalGraph) -> str:
     """Our JSON: ``{"format", "version", "names", "edges": [[parent, child]], "locked", "positions"}``."""
-    return json.dumps({
-        "format": JSON_FORMAT, "version": 1, "names": list(graph.names),
-        "edges": [list(e) for e in graph.edges], "locked": sorted(list(e) for e in graph.locked),
-        "positions": {n: list(p) for n, p in graph.positions.items()},
-    }, indent=1, ensure_ascii=False)
+    return json.dumps(
+        {
+            "format": JSON_FORMAT,
+            "version": 1,
+            "names": list(graph.names),
+            "edges": [list(e) for e in graph.edges],
+            "locked": sorted(list(e) for e in graph.locked),
+            "positions": {n: list(p) for n, p in graph.positions.items()},
+        },
+        indent=1,
+        ensure_ascii=False,
+    )
 
 
 def _parse_json(text: str):
@@ -97,8 +118,9 @@ def _parse_json(text: str):
     nodes = [n["id"] if isinstance(n, dict) else n for n in nodes]
     try:
         edges = [_json_edge(e) for e in d["edges"]]
-        locked = [_json_edge(e) for e in d.get("locked", [])] + [_json_edge(e) for e in d["edges"]
-                                                                   if isinstance(e, dict) and e.get("locked")]
+        locked = [_json_edge(e) for e in d.get("locked", [])] + [
+            _json_edge(e) for e in d["edges"] if isinstance(e, dict) and e.get("locked")
+        ]
         positions = {str(k): (float(v[0]), float(v[1])) for k, v in d.get("positions", {}).items()}
     except (TypeError, ValueError, KeyError, IndexError):
         raise GraphError('JSON edges must be [parent, child] or {"source": ..., "target": ...}.') from None
@@ -188,8 +210,12 @@ def _quote(name: str) -> str:
 
 
 def _dot_body(graph: CausalGraph, edge_attr: str) -> list[str]:
-    lines = [f'  {_quote(n)} [pos="{graph.positions[n][0]:g},{graph.positions[n][1]:g}"]'
-             if n in graph.positions else f"  {_quote(n)}" for n in graph.names]
+    lines = [
+        f'  {_quote(n)} [pos="{graph.positions[n][0]:g},{graph.positions[n][1]:g}"]'
+        if n in graph.positions
+        else f"  {_quote(n)}"
+        for n in graph.names
+    ]
     for u, v in graph.edges:
         lines.append(f"  {_quote(u)} -> {_quote(v)}" + (edge_attr if (u, v) in graph.locked else ""))
     return lines
@@ -209,8 +235,11 @@ def to_dagitty(graph: CausalGraph, exposure: str | None = None, outcome: str | N
     return "dag {\n" + "\n".join(lines) + "\n}\n"
 
 
-_TOKEN = re.compile(r'''\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/|(?P<q>"(?:[^"\\]|\\.)*")|(?P<op><->|->|<-|--)
-                        |(?P<p>[{}\[\];,=])|(?P<id>[\w.\-]+)''', re.S | re.X)
+_TOKEN = re.compile(
+    r"""\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/|(?P<q>"(?:[^"\\]|\\.)*")|(?P<op><->|->|<-|--)
+                        |(?P<p>[{}\[\];,=])|(?P<id>[\w.\-]+)""",
+    re.S | re.X,
+)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -218,7 +247,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise GraphError(f"Cannot read the DOT/DAGitty text near {text[pos:pos + 20]!r}.")
+            raise GraphError(f"Cannot read the DOT/DAGitty text near {text[pos : pos + 20]!r}.")
         pos = m.end()
         if m.group("q") is not None:
             out.append(("q", re.sub(r"\\(.)", _unescape, m.group("q")[1:-1])))
@@ -311,8 +340,9 @@ def _attrs(toks, i) -> tuple[dict[str, str], int]:
 # --- layout and SVG ----------------------------------------------------------------------------
 
 
-def layered_layout(names: Sequence[str], edges: Iterable[tuple[str, str]], dx: float = 170,
-                   dy: float = 120) -> dict[str, tuple[float, float]]:
+def layered_layout(
+    names: Sequence[str], edges: Iterable[tuple[str, str]], dx: float = 170, dy: float = 120
+) -> dict[str, tuple[float, float]]:
     """Causes above effects: one row per topological generation (spring layout if cyclic), pixels."""
     g = nx.DiGraph()
     g.add_nodes_from(names)
@@ -334,8 +364,12 @@ def _attr(text: str) -> str:
     return _xml_escape(str(text), {'"': "&quot;", "'": "&apos;"})
 
 
-def to_svg(names: Sequence[str], edges_with_probs: Iterable[tuple[str, str, float | None]],
-           positions: dict[str, Sequence[float]] | None = None, highlight: Iterable[str] = ()) -> str:
+def to_svg(
+    names: Sequence[str],
+    edges_with_probs: Iterable[tuple[str, str, float | None]],
+    positions: dict[str, Sequence[float]] | None = None,
+    highlight: Iterable[str] = (),
+) -> str:
     """A self-contained SVG drawing: edge width/opacity from probability, highlighted nodes in orange.
 
     Args:
@@ -354,27 +388,33 @@ def to_svg(names: Sequence[str], edges_with_probs: Iterable[tuple[str, str, floa
     pad = 20 + max(w_node.values(), default=40) / 2
     x0, y0 = min(xs) - pad, min(ys) - 40
     width, height = max(xs) - min(xs) + 2 * pad, max(ys) - min(ys) + 80
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.1f} {y0:.1f} {width:.1f} {height:.1f}" '
-             f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="13">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
-             '</marker></defs>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.1f} {y0:.1f} {width:.1f} {height:.1f}" '
+        f'width="{width:.0f}" height="{height:.0f}" font-family="sans-serif" font-size="13">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
+        "</marker></defs>",
+    ]
     for u, v, p in edges:
         (x1, y1), (x2, y2) = pos[u], pos[v]
         sx, sy = _border(x1, y1, x2, y2, w_node[u])
         ex, ey = _border(x2, y2, x1, y1, w_node[v])
         label = f"{u} → {v}" + ("" if p is None else f": probability {p:.2f}")
         prob = 1.0 if p is None else max(0.0, min(1.0, float(p)))
-        parts.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#444" '
-                     f'stroke-width="{1 + 3 * prob:.2f}" stroke-opacity="{0.35 + 0.65 * prob:.2f}" '
-                     f'marker-end="url(#arrow)"><title>{_attr(label)}</title></line>')
+        parts.append(
+            f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#444" '
+            f'stroke-width="{1 + 3 * prob:.2f}" stroke-opacity="{0.35 + 0.65 * prob:.2f}" '
+            f'marker-end="url(#arrow)"><title>{_attr(label)}</title></line>'
+        )
     for n in names:
         x, y = pos[n]
         fill = "#ffd8a8" if n in hl else "#e7f0fb"
         shown = n if len(n) <= 24 else n[:23] + "…"
-        parts.append(f'<g><title>{_attr(n)}</title><rect x="{x - w_node[n] / 2:.1f}" y="{y - 15:.1f}" '
-                     f'width="{w_node[n]:.1f}" height="30" rx="15" fill="{fill}" stroke="#2b5d9b"/>'
-                     f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle">{_attr(shown)}</text></g>')
+        parts.append(
+            f'<g><title>{_attr(n)}</title><rect x="{x - w_node[n] / 2:.1f}" y="{y - 15:.1f}" '
+            f'width="{w_node[n]:.1f}" height="30" rx="15" fill="{fill}" stroke="#2b5d9b"/>'
+            f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle">{_attr(shown)}</text></g>'
+        )
     return "\n".join([*parts, "</svg>"]) + "\n"
 
 

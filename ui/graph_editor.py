@@ -1,0 +1,340 @@
+"""The graph page's pieces: the offline vis-network editor, a widget editor, versions, import/export.
+
+The editor is a components-v2 component (UI-NOTES §3a): vis-network 9.1.2 is read from the pyvis
+wheel, our JS/CSS/HTML from ``assets/editor/``; nothing is fetched from a CDN. Every mouse edit is a
+trigger value handled by :meth:`GraphSession.apply` in a callback, before the script body runs, so
+the same run draws the result. Names are user data: they travel only in the component's ``data``
+(drawn as canvas text / ``textContent``) and in markdown-escaped messages, never as HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyvis
+import streamlit as st
+
+from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, to_svg, write_graph
+from ui.graph_session import GraphSession, can_refit, discovered_model, start_refit, store_refit
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "editor"
+VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+EDITOR_KEY = "graph.editor"
+ACTIONS = {
+    "add": "Add edge",
+    "delete": "Delete edge",
+    "reverse": "Reverse edge",
+    "lock": "Lock edge",
+    "unlock": "Unlock edge",
+}
+EXPORTS = {
+    "gml": ("GML", "text/plain"),
+    "dot": ("DOT", "text/vnd.graphviz"),
+    "dagitty": ("DAGitty", "text/plain"),
+    "json": ("JSON", "application/json"),
+    "csv": ("CSV edge list", "text/csv"),
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+_component = None
+
+
+def md(text: str) -> str:
+    """Escape markdown (and so any HTML) in user-derived text shown with st.markdown/st.error."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _editor():
+    global _component
+    if _component is None:
+        js = VIS_JS.read_text(encoding="utf-8") + "\n;\n" + (ASSETS / "editor.js").read_text(encoding="utf-8")
+        _component = st.components.v2.component(
+            "deci_graph_editor",
+            html=(ASSETS / "editor.html").read_text(encoding="utf-8"),
+            css=(ASSETS / "editor.css").read_text(encoding="utf-8"),
+            js=js,
+            isolate_styles=True,
+        )
+    return _component
+
+
+# ---------------------------------------------------------------------- session
+
+
+def ensure_session(state: Any) -> GraphSession | None:
+    """The session's graph, created from the discovered model on first visit (None if neither)."""
+    session = state.graph if isinstance(state.graph, GraphSession) else None
+    if session is None:
+        model = discovered_model(state)
+        if model is not None:
+            state.graph = session = GraphSession.from_model(model)
+    return session
+
+
+def offer_new_run(state: Any, session: GraphSession) -> None:
+    """If discovery ran again since this graph was made, offer to start over from the new run."""
+    model = discovered_model(state)
+    if model is None or session.model_id in (None, id(model)):
+        return
+    st.info("A newer discovery run exists. Your edits stay on the old graph until you start over.")
+    if st.button("Start over from the newest discovery run", key="graph.start_over"):
+        state.graph = GraphSession.from_model(model)
+        st.rerun()
+
+
+def node_info(state: Any, names: tuple[str, ...]) -> list[dict[str, str]]:
+    """Per node: its variable type (from the data's schema) and treatment/outcome role."""
+    schema = getattr(getattr(state, "data", None), "schema", None)
+    kinds = {}
+    for n in names:
+        try:
+            kinds[n] = schema[n].type.value if schema is not None else ""
+        except KeyError:
+            kinds[n] = ""
+    roles = {
+        getattr(state.effects, "outcome", None): "outcome",
+        getattr(state.effects, "treatment", None): "treatment",
+    }
+    return [{"id": n, "kind": kinds[n], "role": roles.get(n, "")} for n in names]
+
+
+# ---------------------------------------------------------------------- canvas
+
+
+def render_canvas(state: Any, session: GraphSession) -> None:
+    """Mount the mouse editor (height ~600 px)."""
+    table = session.edge_table()
+    data = {
+        "nodes": node_info(state, session.current.names),
+        "edges": [
+            {
+                "from": r.parent,
+                "to": r.child,
+                "locked": bool(r.locked),
+                "origin": r.origin,
+                "p": None if pd.isna(r.probability) else float(r.probability),
+            }
+            for r in table.itertuples()
+        ],
+        "positions": {n: list(p) for n, p in session.positions.items()},
+        "message": session.message,
+        "ok": session.message_ok,
+        "nonce": session.nonce,
+    }
+    _editor()(key=EDITOR_KEY, data=data, on_edit_change=_on_canvas_edit)
+
+
+def _on_canvas_edit() -> None:
+    from ui.state import get_state
+
+    value = st.session_state.get(EDITOR_KEY) or {}
+    edit = value.get("edit") if hasattr(value, "get") else None
+    session = get_state().graph
+    if edit and isinstance(session, GraphSession):
+        session.apply(edit)
+
+
+def render_message(session: GraphSession) -> None:
+    if session.message:
+        (st.success if session.message_ok else st.error)(md(session.message))
+
+
+def render_history(state: Any, session: GraphSession) -> None:
+    """Undo / redo buttons and, for a discovered graph, the probability threshold."""
+    cols = st.columns([1, 1, 4])
+    cols[0].button(
+        "↶ Undo", key="graph.undo", on_click=session.undo, disabled=not session.undo_stack, width="stretch"
+    )
+    cols[1].button(
+        "↷ Redo", key="graph.redo", on_click=session.redo, disabled=not session.redo_stack, width="stretch"
+    )
+    if session.probs is not None:
+        model = discovered_model(state)
+        cols[2].slider(
+            "Edge probability threshold for the discovered graph",
+            0.05,
+            0.95,
+            session.threshold,
+            0.05,
+            key="graph.threshold",
+            disabled=model is None,
+            on_change=lambda: session.set_threshold(st.session_state["graph.threshold"], model),
+            help="Edges of the discovered graph are those above this posterior probability. "
+            "Changing it replays your edits on the new discovered graph.",
+        )
+
+
+# ---------------------------------------------------------------------- widget editor
+
+
+def render_widget_editor(session: GraphSession) -> None:
+    """Source, target, action, Apply: the keyboard-friendly way to make every edit."""
+    names = list(session.current.names)
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 1], vertical_alignment="bottom")
+    c1.selectbox("Source (cause)", names, key="graph.w_source")
+    c2.selectbox("Target (effect)", names, index=min(1, len(names) - 1), key="graph.w_target")
+    c3.selectbox("Action", list(ACTIONS), format_func=ACTIONS.get, key="graph.w_action")
+    c4.button("Apply", key="graph.w_apply", type="primary", on_click=_apply_widget_edit, args=(session,))
+
+
+def _apply_widget_edit(session: GraphSession) -> None:
+    ss = st.session_state
+    session.apply(
+        {"op": ss["graph.w_action"], "source": ss["graph.w_source"], "target": ss["graph.w_target"]}
+    )
+
+
+def render_edge_table(session: GraphSession) -> None:
+    table = session.edge_table()
+    st.caption(
+        f"{len(table)} edges. 'origin' says whether an edge was {session.base}, added or reversed by you."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"probability": st.column_config.NumberColumn(format="%.2f")},
+    )
+
+
+# ---------------------------------------------------------------------- versions and diff
+
+
+def render_versions(session: GraphSession) -> None:
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
+    c1.text_input("Name this version", placeholder="after expert review", key="graph.version_name")
+    c2.button(
+        "Save version",
+        key="graph.save_version",
+        on_click=lambda: session.save_version(st.session_state.get("graph.version_name", "")),
+    )
+    names = list(session.versions)
+    c3, c4 = st.columns(2, vertical_alignment="bottom")
+    c3.selectbox("Version", names, key="graph.version_pick")
+    c4.button(
+        "Restore this version",
+        key="graph.restore",
+        on_click=lambda: session.restore_version(st.session_state["graph.version_pick"]),
+    )
+    choice = st.selectbox(f"Compare with '{session.base}'", ["current graph", *names], key="graph.diff_pick")
+    change = session.diff_from_base(None if choice == "current graph" else choice)
+    st.write(f"{choice}: {md(change.summary())} compared with the {session.base} graph.")
+    rows = [
+        {"change": kind, "parent": u, "child": v}
+        for kind, edges in (
+            ("added", change.added),
+            ("removed", change.removed),
+            ("reversed (now)", change.reversed),
+        )
+        for u, v in edges
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+# ---------------------------------------------------------------------- import and export
+
+
+def render_import(state: Any) -> None:
+    """Upload GML, DOT, DAGitty, JSON or a CSV edge list; names are checked against the data."""
+    st.file_uploader(
+        "Import a graph (GML, DOT, DAGitty, JSON, CSV edge list)",
+        key="graph.import_file",
+        type=["gml", "dot", "gv", "dagitty", "txt", "json", "csv"],
+    )
+    if st.button("Import this graph", key="graph.import"):
+        upload = st.session_state.get("graph.import_file")
+        if upload is None:
+            st.error("Choose a file first.")
+            return
+        data, imported = getattr(state, "data", None), False
+        with _errors(f"importing {upload.name}"):
+            text = upload.getvalue().decode("utf-8-sig")
+            graph = read_graph(text, format_for_filename(upload.name), data.schema.names if data else None)
+            label = f"imported from {upload.name}"
+            if isinstance(state.graph, GraphSession) and state.graph.current.names == graph.names:
+                state.graph.replace_graph(graph, f"Imported {upload.name} (undo to go back).")
+                state.graph.versions[label] = graph
+            else:
+                state.graph = GraphSession.from_graph(graph, label)
+                state.graph.say(f"Imported {upload.name}: {len(graph.edges)} edges.")
+            imported = True
+        if imported:
+            st.rerun()
+
+
+def _errors(action: str):
+    from ui.errors import error_boundary
+
+    return error_boundary(action)
+
+
+def render_export(state: Any, session: GraphSession) -> None:
+    graph = session.graph_with_positions()
+    roles = {r["role"]: r["id"] for r in node_info(state, graph.names) if r["role"]}
+    cols = st.columns(len(EXPORTS) + 1)
+    for col, (fmt, (label, mime)) in zip(cols, EXPORTS.items(), strict=False):
+        text = (
+            to_dagitty(graph, roles.get("treatment"), roles.get("outcome"))
+            if fmt == "dagitty"
+            else write_graph(graph, fmt)
+        )
+        ext = "txt" if fmt == "dagitty" else fmt
+        col.download_button(
+            label, text, file_name=f"causal_graph.{ext}", mime=mime, key=f"graph.export_{fmt}"
+        )
+    svg = to_svg(graph.names, session.edges_with_probs(), session.positions, roles.values())
+    cols[-1].download_button(
+        "SVG", svg, file_name="causal_graph.svg", mime="image/svg+xml", key="graph.export_svg"
+    )
+    st.caption("PNG: use 'Download PNG' above the canvas (the picture as you see it).")
+
+
+# ---------------------------------------------------------------------- the edits count
+
+
+def render_use_for_effects(state: Any, session: GraphSession) -> None:
+    """'Use this graph for effects': refit the SEM on the graph in a background job, with progress."""
+    model = discovered_model(state)
+    job = session.refit_job
+    running = job is not None and job.running
+    if not can_refit(model):
+        why = "run discovery first" if model is None else "this version of the engine cannot refit yet"
+        st.button("Use this graph for effects", key="graph.use_for_effects", disabled=True, help=why)
+        st.caption(f"Refitting on your graph is not available: {why}. Effects use the discovered model.")
+        return
+    if st.button("Use this graph for effects", key="graph.use_for_effects", disabled=running, type="primary"):
+        data = getattr(state, "data", None)
+        session.refit_job = start_refit(model, session.current, data.table if data else None)
+        running = True
+    st.fragment(_refit_monitor, run_every=0.5 if running else None)(state, session)
+
+
+def _refit_monitor(state: Any, session: GraphSession) -> None:
+    job = session.refit_job
+    if job is None:
+        return
+    if job.running:
+        st.progress(job.progress, text=md(job.message))
+        st.button("Cancel", key="graph.cancel_refit", on_click=job.cancel)
+        return
+    if job.error:
+        st.error(md(job.error))
+    elif job.cancelled:
+        st.warning("Refitting was cancelled; effects still use the previous model.")
+    elif job.result is not None and session.effects_model is not job.result:
+        session.say(store_refit(state, session, job.result, session.current))
+        st.rerun(scope="app")
+
+
+def render_to_constraints(state: Any, session: GraphSession) -> None:
+    """'Turn my edits into constraints and re-run discovery'."""
+    if st.button("Turn my edits into constraints and re-run discovery", key="graph.to_constraints"):
+        with _errors("turning your edits into constraints"):
+            state.constraints, notes = session.edits_as_constraints(state.constraints)
+            state.notices.append(
+                "From your graph edits: " + (", ".join(notes) if notes else "no new constraints")
+            )
+            st.switch_page("pages/2_Constraints.py")

@@ -1,0 +1,310 @@
+"""The analyst's working graph: versions, undo/redo, positions, locks, and what the edits feed into.
+
+A :class:`GraphSession` hangs off ``state.graph``. It is created from the discovered model (the
+base version is then "discovered") or from an imported file (base "imported"). Graphs are immutable
+:class:`~deci_core.graph.edits.CausalGraph` values, so undo/redo are stacks of snapshots; node
+positions live on the session and survive undo (moving a node is not an edit of the graph).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deci_core.errors import GraphError
+from deci_core.graph.edits import ARROW, CausalGraph, GraphDiff, apply_edit, diff, reapply
+from deci_core.graph.formats import layered_layout
+from ui.jobs import Job, start_job
+
+DISCOVERED, IMPORTED = "discovered", "imported"
+UNDO_LIMIT = 200
+
+
+@dataclass
+class GraphSession:
+    """The graph page's state (see the module docstring)."""
+
+    current: CausalGraph
+    base: str = DISCOVERED
+    versions: dict[str, CausalGraph] = field(default_factory=dict)
+    probs: pd.DataFrame | None = None  # edge probabilities of the discovered model (parent x child)
+    threshold: float = 0.5
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    undo_stack: list[CausalGraph] = field(default_factory=list)
+    redo_stack: list[CausalGraph] = field(default_factory=list)
+    message: str = ""
+    message_ok: bool = True
+    nonce: int = 0  # bumped on every answer, so the editor redraws even when the graph is unchanged
+    source: str = ""
+    model_id: int | None = None  # id() of the discovered model the graph came from
+    effects_graph: CausalGraph | None = None  # the graph "Use this graph for effects" refitted on
+    effects_model: Any = None
+    refit_job: Job | None = None
+
+    # ------------------------------------------------------------------ creation
+    @classmethod
+    def from_model(cls, model: Any, threshold: float = 0.5) -> GraphSession:
+        """Start from a fitted DECI: its most probable graph at ``threshold`` is the "discovered" version."""
+        posterior = model.graph_posterior_
+        graph = CausalGraph.from_adjacency(posterior.names, posterior.most_probable(threshold))
+        session = cls(
+            graph,
+            DISCOVERED,
+            {DISCOVERED: graph},
+            posterior.edge_probs,
+            threshold,
+            source="discovered by DECI",
+            model_id=id(model),
+        )
+        session.positions = layered_layout(graph.names, graph.edges)
+        return session
+
+    @classmethod
+    def from_graph(cls, graph: CausalGraph, source: str) -> GraphSession:
+        """Start from an imported graph (no discovery needed); it is the "imported" version."""
+        session = cls(graph, IMPORTED, {IMPORTED: graph}, source=source)
+        session.positions = {**layered_layout(graph.names, graph.edges), **graph.positions}
+        return session
+
+    # ------------------------------------------------------------------ editing
+    def apply(self, edit: Mapping[str, Any]) -> bool:
+        """Apply an edit from the editor or the widgets; the outcome is in ``message``."""
+        try:
+            new, text = apply_edit(self.graph_with_positions(), edit)
+        except GraphError as exc:
+            self.say(f"Rejected: {exc}", False)
+            return False
+        except (TypeError, ValueError):
+            self.say(f"Rejected: malformed edit {dict(edit)!r}.", False)
+            return False
+        if edit.get("op") == "move":
+            self.positions[str(edit["node"])] = new.positions[str(edit["node"])]
+        else:
+            self._push(replace(new, positions={}))
+        self.say(text, True)
+        return True
+
+    def replace_graph(self, graph: CausalGraph, message: str) -> None:
+        """Make ``graph`` current as one undoable step (restoring a version, an import)."""
+        self._push(replace(graph, positions={}))
+        self.positions.update(graph.positions)
+        self.say(message, True)
+
+    def say(self, text: str, ok: bool = True) -> None:
+        self.message, self.message_ok, self.nonce = text, ok, self.nonce + 1
+
+    def _push(self, graph: CausalGraph) -> None:
+        self.undo_stack = [*self.undo_stack, self.current][-UNDO_LIMIT:]
+        self.redo_stack = []
+        self.current = graph
+
+    def undo(self) -> None:
+        if not self.undo_stack:
+            self.say("Nothing to undo.", False)
+            return
+        self.redo_stack.append(self.current)
+        self.current = self.undo_stack.pop()
+        self.say("Undid the last edit.", True)
+
+    def redo(self) -> None:
+        if not self.redo_stack:
+            self.say("Nothing to redo.", False)
+            return
+        self.undo_stack.append(self.current)
+        self.current = self.redo_stack.pop()
+        self.say("Redid the edit.", True)
+
+    def set_threshold(self, threshold: float, model: Any) -> None:
+        """Re-derive the discovered graph at a new threshold and replay the analyst's edits on it."""
+        if self.base != DISCOVERED or model is None or threshold == self.threshold:
+            return
+        old_base = self.versions[DISCOVERED]
+        new_base = CausalGraph.from_adjacency(old_base.names, model.graph_posterior_.most_probable(threshold))
+        graph, skipped = reapply(new_base, diff(old_base, self.current), self.current.locked)
+        self.threshold, self.versions[DISCOVERED] = threshold, new_base
+        self._push(graph)
+        note = f" {len(skipped)} edit(s) no longer apply: " + " ".join(skipped) if skipped else ""
+        self.say(f"Discovered graph now uses threshold {threshold:.2f}.{note}", not skipped)
+
+    # ------------------------------------------------------------------ versions
+    def save_version(self, name: str) -> None:
+        name = name.strip()
+        if not name:
+            self.say("Give the version a name.", False)
+        elif name == self.base:
+            self.say(f"'{self.base}' is the starting graph; pick another name.", False)
+        else:
+            self.versions[name] = self.current
+            self.say(f"Saved version '{name}'.", True)
+
+    def restore_version(self, name: str) -> None:
+        if name not in self.versions:
+            self.say(f"There is no version '{name}'.", False)
+            return
+        self.replace_graph(self.versions[name], f"Restored version '{name}' (undo to go back).")
+
+    def diff_from_base(self, name: str | None = None) -> GraphDiff:
+        """Edges added, removed and reversed in version ``name`` (None: the current graph) vs the base."""
+        graph = self.current if name is None else self.versions[name]
+        return diff(self.versions[self.base], graph)
+
+    # ------------------------------------------------------------------ reading
+    def graph_with_positions(self) -> CausalGraph:
+        return replace(self.current, positions=dict(self.positions))
+
+    def probability(self, u: str, v: str) -> float | None:
+        """Posterior probability of u -> v from discovery (None for an imported graph)."""
+        if self.probs is None or u not in self.probs.index or v not in self.probs.columns:
+            return None
+        return float(self.probs.loc[u, v])
+
+    def edge_table(self) -> pd.DataFrame:
+        """One row per current edge: parent, child, probability, locked, and how it got there."""
+        base = set(self.versions[self.base].edges)
+        rows = [
+            {
+                "parent": u,
+                "child": v,
+                "probability": self.probability(u, v),
+                "locked": (u, v) in self.current.locked,
+                "origin": self.base if (u, v) in base else "reversed" if (v, u) in base else "added",
+            }
+            for u, v in self.current.edges
+        ]
+        return pd.DataFrame(rows, columns=["parent", "child", "probability", "locked", "origin"])
+
+    def edges_with_probs(self) -> list[tuple[str, str, float | None]]:
+        return [(u, v, self.probability(u, v)) for u, v in self.current.edges]
+
+    def status(self) -> str:
+        change = self.diff_from_base()
+        text = f"{len(self.current.edges)} edges ({self.base}"
+        text += ")" if change.empty else f"; {change.summary()})"
+        if self.effects_graph is not None:
+            text += (
+                " · refitted for effects" if self.effects_graph == self.current else " · edited since refit"
+            )
+        return text
+
+    # ------------------------------------------------------------------ edits count
+    def edits_as_constraints(self, constraints: Any) -> tuple[Any, list[str]]:
+        """Merge the edits into ``constraints`` (a deci_core Constraints); return it and what changed.
+
+        Deleted discovered edges become forbidden; added and locked edges required; a reversed edge
+        forbids its old direction and requires the new one. The analyst's latest word wins over an
+        older constraint on the same edge.
+        """
+        from deci_core.constraints import Constraints
+
+        cons = constraints if constraints is not None else Constraints()
+        change = self.diff_from_base()
+        forbid = [*change.removed, *((v, u) for u, v in change.reversed)]
+        require = sorted({*change.added, *change.reversed, *self.current.locked})
+        notes = []
+        for u, v in forbid:
+            cons = cons.without_required(u, v)
+            if (u, v) not in cons.forbidden:
+                cons = cons.with_forbidden(u, v)
+                notes.append(f"forbidden {u}{ARROW}{v}")
+        for u, v in require:
+            cons = cons.without_forbidden(u, v)
+            if (u, v) not in cons.required:
+                cons = cons.with_required(u, v)
+                notes.append(f"required {u}{ARROW}{v}")
+        return cons, notes
+
+
+# ---------------------------------------------------------------------- the model for effects
+
+
+def discovered_model(state: Any) -> Any:
+    """The discovered DECI model, or None (ui.discovery may not exist yet)."""
+    try:
+        from ui.discovery import current_model
+    except ImportError:
+        return None
+    return current_model(state)
+
+
+def model_for_effects(state: Any) -> tuple[Any, str]:
+    """The model the effects page should use, and one line saying which it is."""
+    session = getattr(state, "graph", None)
+    if isinstance(session, GraphSession) and session.effects_model is not None:
+        change = (
+            session.diff_from_base(None)
+            if session.effects_graph is None
+            else diff(session.versions[session.base], session.effects_graph)
+        )
+        edited = "" if change.empty else f" ({change.summary()} vs {session.base})"
+        stale = "" if session.effects_graph == session.current else "; the graph was edited since"
+        return session.effects_model, f"Refitted on your edited graph{edited}{stale}."
+    model = discovered_model(state)
+    if model is None:
+        return None, "No model yet: run discovery, or import a graph and use it for effects."
+    return model, "The discovered model (its most probable graph and posterior)."
+
+
+def can_refit(model: Any) -> bool:
+    return model is not None and callable(getattr(model, "refit_on_graph", None))
+
+
+def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
+    """Model-store key of ``model`` refitted on ``graph``."""
+    cfg = f"{getattr(model, 'model_config', '')!r}{getattr(model, 'training_config', '')!r}"
+    text = f"refit|{fingerprint}|{cfg}|{graph.key()}"
+    return "refit-" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def start_refit(model: Any, graph: CausalGraph, data: pd.DataFrame | None) -> Job:
+    """Refit the SEM of ``model`` on ``graph`` in a background job (result: the refitted model)."""
+    return start_job("refitting the model on your graph", _refit, model=model, graph=graph, data=data)
+
+
+def _refit(model: Any, graph: CausalGraph, data: pd.DataFrame | None, report, should_stop) -> Any:
+    params = inspect.signature(model.refit_on_graph).parameters
+    names = list(model.graph_posterior_.names)
+    if list(graph.names) != names:
+        raise GraphError(f"The graph's variables {list(graph.names)} differ from the model's {names}.")
+    kwargs: dict[str, Any] = {}
+    if "callbacks" in params:
+
+        def progress(event: Any) -> str | None:
+            step, total = getattr(event, "step", 0), max(getattr(event, "max_steps", 1), 1)
+            report(step / total, f"refitting: step {step} of {total}")
+            return "stop" if should_stop() else None
+
+        kwargs["callbacks"] = [progress]
+    args: list[Any] = [np.asarray(graph.to_adjacency())]
+    if data is not None and ({"df", "data"} & set(params)):
+        args.insert(0, data)
+    report(0.01, "refitting the model on your graph")
+    return model.refit_on_graph(*args, **kwargs)
+
+
+def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGraph) -> str:
+    """Keep the refitted model on the session and in the model store; return a message."""
+    session.effects_model, session.effects_graph = model, graph
+    try:
+        from ui.model_store import get_store
+
+        data = getattr(state, "data", None)
+        key = refit_key(model, graph, getattr(data, "fingerprint", ""))
+        get_store().put(
+            key,
+            model,
+            {
+                "kind": "refit",
+                "names": list(graph.names),
+                "edges": [[u, v, 1.0] for u, v in graph.edges],
+                "refit_of_data": getattr(data, "fingerprint", None),
+            },
+        )
+    except Exception as exc:  # noqa: BLE001 - the model is still used in this session
+        return f"The refitted model is used for effects, but could not be saved to the model store: {exc}"
+    return "The model was refitted on your graph and will be used for effects."
