@@ -7,9 +7,16 @@ import types
 from html.parser import HTMLParser
 
 import numpy as np
+import pandas as pd
 
+from deci_core.constraints import Constraints
 from deci_core.data import infer_schema
+from deci_core.effects.curve import CateCurve
+from deci_core.effects.estimate import EffectEstimate, EffectQuery
+from deci_core.effects.linear import LinearCheck
+from deci_core.graph.edits import CausalGraph
 from deci_core.synthetic import sem_from_edges
+from ui.graph_session import DISCOVERED, GraphSession
 from ui.state import AppState, LoadedData
 
 NAMES = ["age", "dose", "recovery"]
@@ -23,31 +30,55 @@ def sample_data() -> LoadedData:
     return LoadedData("clinic <trial>.csv", df, infer_schema(df.dropna()), source="upload")
 
 
+def estimates() -> dict[str, EffectEstimate]:
+    """The engine's value objects behind the report items (fixed numbers, no fitting)."""
+    dose = EffectEstimate(EffectQuery("dose", "recovery", 1, 0), value=0.43217, var_graph=0.0016,
+                          var_monte_carlo=1e-4, var_data=8e-4, per_graph=(0.45, 0.40),
+                          graph_weights=(0.6, 0.4), num_graphs=20, num_samples=500, seed=3,
+                          notes=("few rows with dose = 1 and age > 2",))
+    age = EffectEstimate(EffectQuery("age", "recovery", 1.0, 0.0), value=-1.2345e-3, var_graph=4e-5,
+                         var_monte_carlo=1e-5, var_data=3.9e-4, per_graph=(-0.001,), graph_weights=(1.0,),
+                         num_graphs=20, num_samples=500, seed=4)
+    return {"dose-recovery": dose, "age-recovery": age}
+
+
 def report_items() -> list[dict]:
-    first = {
-        "id": "dose-recovery",
-        "estimate": {"value": 0.43217, "std_error": 0.0512, "interval_95": [0.3318, 0.5325],
-                     "graph_share": 0.62, "num_graphs": 20, "num_samples": 500, "seed": 3,
-                     "query": {"kind": "ate", "treatment": "dose", "outcome": "recovery",
-                               "treatment_value": 1, "control_value": 0}},
-        "sentence": "Giving the dose raises recovery by 0.43 on average (95% interval 0.33 to 0.53).",
-        "linear_check": {"value": 0.4102, "interval_95": [0.3001, 0.5203]},
-        "cate": {"x_name": "age", "x": [-1.0, 0.0, 1.0], "y": [0.2, 0.4, 0.6],
-                 "low": [0.1, 0.3, 0.5], "high": [0.3, 0.5, 0.7]},
-    }
-    second = {
-        "id": "age-recovery",
-        "estimate": {"value": -1.2345e-3, "std_error": 0.021, "interval_95": [-0.0424, 0.0399],
-                     "graph_share": 0.1, "num_graphs": 20, "num_samples": 500, "seed": 4,
-                     "query": {"kind": "ate", "treatment": "age", "outcome": "recovery",
-                               "treatment_value": 1.0, "control_value": 0.0}},
-        "sentence": "Age barely moves recovery <script>alert(1)</script>.",
-    }
+    """Report items as the Effects page adds them: estimate, sentence, cross-check, CATE curve."""
+    ests = estimates()
+    dose, age = ests["dose-recovery"], ests["age-recovery"]
+    linear = LinearCheck(value=0.4102, std_error=0.056, adjustment_set=("age",), num_rows=299)
+    curve = CateCurve("dose", "recovery", "age", 1, 0, grid=(-1.0, 0.0, 1.0), values=(0.2, 0.4, 0.6),
+                      std_errors=(0.05, 0.04, 0.05), num_graphs=20, num_samples=500, seed=3)
+    first = {"id": "dose-recovery", "estimate": dose.to_dict(), "sentence": dose.sentence(),
+             "linear": linear.to_dict(), "cate": curve.to_dict()}
+    second = {"id": "age-recovery", "estimate": age.to_dict(),
+              "sentence": "Age barely moves recovery <script>alert(1)</script>."}
     return [first, second]
+
+
+EDGE_PROBS = [[0.0, 0.55, 0.9], [0.05, 0.0, 0.8], [0.02, 0.1, 0.0]]  # parent rows, child columns
+REVIEWED = "after expert review"
+
+
+def graph_session() -> GraphSession:
+    """Discovered graph, then the analyst deletes age -> dose, saves a version, adds recovery <- ... ."""
+    discovered = CausalGraph.build(NAMES, EDGES)
+    probs = pd.DataFrame(EDGE_PROBS, index=NAMES, columns=NAMES)
+    session = GraphSession(discovered, DISCOVERED, {DISCOVERED: discovered}, probs)
+    assert session.apply({"op": "delete", "source": "age", "target": "dose"})
+    assert session.apply({"op": "lock", "source": "dose", "target": "recovery"})
+    session.save_version(REVIEWED)
+    return session
+
+
+def constraints() -> Constraints:
+    return Constraints.from_dict({"forbidden": [["recovery", "age"]], "roots": ["age"]})
 
 
 def finished_state() -> AppState:
     state = AppState(data=sample_data())
+    state.constraints = constraints()
+    state.graph = graph_session()
     state.effects = types.SimpleNamespace(report_items=report_items())
     return state
 

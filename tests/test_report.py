@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import plotly.offline
 import pytest
 
-from tests.report_fixtures import finished_state, report_items, scan
+from tests.report_fixtures import estimates, finished_state, report_items, scan
 from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view, estimates_csv
 from ui.report_html import fmt, render_html
 from ui.state import AppState
@@ -50,6 +50,12 @@ def test_report_has_every_section(report):
     data = _section(html, "data")
     assert "clinic &lt;trial&gt;.csv" in data and "<b>299</b> rows" in data and "Drop rows" in data
     assert all(name in data for name in ("age", "dose", "recovery")) and "binary" in data
+    knowledge = _section(html, "knowledge")
+    assert all(s in knowledge for s in ("recovery", "age")) and "<li>" in knowledge
+    graph = _section(html, "graph")
+    assert "<img alt='causal graph, version after expert review' src='data:image/svg+xml;base64," in graph
+    assert "removed age → dose" in graph and "versus the <b>discovered</b> graph" in graph
+    assert "<td>dose</td><td>recovery</td><td>80%</td><td>confirmed (locked)</td>" in graph
     for assumption in ("No hidden confounders", "Additive noise", "acyclicity", "Positivity"):
         assert assumption in _section(html, "assumptions")
     assert "dose = 1 in" in _section(html, "assumptions")  # the overlap check on this data
@@ -60,18 +66,21 @@ def test_report_has_every_section(report):
 
 def test_each_estimate_shows_the_value_objects_numbers(report):
     content, html = report
+    engine = estimates()
     for index, item in enumerate(report_items()):
-        est = item["estimate"]
+        est = engine[item["id"]]
         block = _effect_block(html, item["id"])
-        assert f"data-value='{est['value']!r}'" in block
-        assert f"data-low='{est['interval_95'][0]!r}' data-high='{est['interval_95'][1]!r}'" in block
-        assert f"data-graph-share='{est['graph_share']!r}'" in block
-        low, high = est["interval_95"]
-        assert fmt(est["value"]) in block and f"{fmt(low)} to {fmt(high)}" in block
-        assert f"{est['graph_share']:.0%}" in block and fmt(est["std_error"]) in block
-        assert effect_view(item, index).value == est["value"]
+        low, high = est.interval_95
+        assert f"data-value='{est.value!r}'" in block
+        assert f"data-low='{low!r}' data-high='{high!r}'" in block
+        assert f"data-graph-share='{est.graph_share!r}'" in block
+        assert fmt(est.value) in block and f"{fmt(low)} to {fmt(high)}" in block
+        assert f"{est.graph_share:.0%}" in block and fmt(est.std_error) in block
+        view = effect_view(item, index)
+        assert (view.value, view.low, view.high, view.graph_share) == (est.value, low, high, est.graph_share)
     first = _effect_block(html, "dose-recovery")
     assert "data-linear-value='0.4102'" in first and "agrees with" in first
+    assert "few rows with dose = 1" in first  # the engine's caveats
     assert "cate" in first and "chart-" in first  # the CATE chart of the first estimate
     assert "Linear cross-check: not computed" in _effect_block(html, "age-recovery")
 
@@ -125,5 +134,6 @@ def test_estimates_csv_has_full_precision_numbers():
     content = content_from_state(finished_state(), ReportState(item_ids=("age-recovery",)), now=NOW)
     rows = list(csv.DictReader(io.StringIO(estimates_csv(content.effects))))
     assert [r["id"] for r in rows] == ["age-recovery"]
-    assert float(rows[0]["value"]) == -1.2345e-3 and float(rows[0]["ci95_high"]) == 0.0399
+    est = estimates()["age-recovery"]
+    assert float(rows[0]["value"]) == est.value and float(rows[0]["ci95_high"]) == est.interval_95[1]
     assert rows[0]["treatment"] == "age" and rows[0]["linear_value"] == ""

@@ -80,10 +80,13 @@ class EffectView:
     sentence: str
     linear: dict[str, Any] | None = None  # value, low, high, note
     cate: dict[str, Any] | None = None  # x_name, x, y, low, high
+    notes: tuple[str, ...] = ()
+    conditioning: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
-        return f"{self.kind.upper()} of {self.treatment} on {self.outcome}"
+        where = ", ".join(f"{k} = {v}" for k, v in self.conditioning.items())
+        return f"{self.kind.upper()} of {self.treatment} on {self.outcome}" + (f" ({where})" if where else "")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class GraphSummary:
     reversed: list[tuple[str, str]] = field(default_factory=list)  # as they now point
     svg: str | None = None
     compared_to: str | None = None  # the version the changes are measured against
+    locked: list[tuple[str, str]] = field(default_factory=list)  # edges an expert confirmed
 
 
 @dataclass(frozen=True)
@@ -144,28 +148,26 @@ def _interval(d: dict[str, Any]) -> tuple[float, float]:
 
 
 def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
-    """Read one report item (a JSON dict from the Effects page) into an :class:`EffectView`."""
-    est = _first(item, "estimate", default=item)
+    """Read one report item (a JSON dict from the Effects page) into an :class:`EffectView`.
+
+    The item holds an ``EffectEstimate.to_dict()`` under ``estimate`` (or is one), and optionally a
+    ``LinearCheck.to_dict()`` and a ``CateCurve.to_dict()``.
+    """
+    est = item["estimate"] if isinstance(item.get("estimate"), dict) else item
     query = _first(est, "query", default=None) or _first(item, "query", default={})
     low, high = _interval(est)
-    linear = _first(item, "linear_check", "linear", "cross_check")
-    if isinstance(linear, dict) and _first(linear, "value", "estimate") is not None:
-        has_interval = _first(linear, "interval_95", "interval", "low") is not None
-        lin_low, lin_high = _interval(linear) if has_interval else (None, None)
-        linear = {"value": float(_first(linear, "value", "estimate")), "low": lin_low, "high": lin_high,
-                  "note": str(_first(linear, "note", "sentence", "message", default=""))}
-    else:
-        linear = None
-    share = _first(est, "graph_share", "share_from_graph", "graph_variance_share")
+    shares = _first(est, "variance_shares", default={}) or {}
+    share = _first(est, "graph_share", default=shares.get("graph"))
     seed = _first(est, "seed")
+    conditioning = _first(query, "conditioning", default={})
     return EffectView(
         id=str(_first(item, "id", default=f"estimate-{index + 1}")),
-        kind=str(_first(query, "kind", default=_first(est, "kind", default="ate"))),
+        kind=str(_first(query, "kind", default="cate" if conditioning else "ate")),
         treatment=str(_first(query, "treatment", default="?")),
         outcome=str(_first(query, "outcome", default="?")),
         treatment_value=_first(query, "treatment_value"),
         control_value=_first(query, "control_value"),
-        value=float(est["value"]),
+        value=float(_first(est, "value", "estimate")),
         std_error=None if _first(est, "std_error") is None else float(est["std_error"]),
         low=low,
         high=high,
@@ -173,10 +175,32 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         num_graphs=_first(est, "num_graphs"),
         num_samples=_first(est, "num_samples"),
         seed=None if seed is None else int(seed),
-        sentence=str(_first(item, "sentence", "text", "summary", default="")),
-        linear=linear,
-        cate=_first(item, "cate", "cate_curve"),
+        sentence=str(_first(item, "sentence", default=_first(est, "sentence", default=""))),
+        linear=_linear(_first(item, "linear_check", "linear", "cross_check")),
+        cate=_cate(_first(item, "cate", "cate_curve", "curve")),
+        notes=tuple(str(n) for n in _first(est, "notes", default=()) or ()),
+        conditioning=dict(conditioning or {}),
     )
+
+
+def _linear(lin: Any) -> dict[str, Any] | None:
+    """A LinearCheck.to_dict() as value, low, high, note (None when absent)."""
+    if not isinstance(lin, dict) or _first(lin, "value", "estimate") is None:
+        return None
+    has_interval = _first(lin, "interval_95", "interval", "low") is not None
+    low, high = _interval(lin) if has_interval else (None, None)
+    return {"value": float(_first(lin, "value", "estimate")), "low": low, "high": high,
+            "note": str(_first(lin, "sentence", "note", default=""))}
+
+
+def _cate(curve: Any) -> dict[str, Any] | None:
+    """A CateCurve.to_dict() as x_name, x, y, low, high (None when absent)."""
+    if not isinstance(curve, dict):
+        return None
+    return {"x_name": str(_first(curve, "modifier", "x_name", default="modifier")),
+            "x": list(_first(curve, "grid", "x", default=[])),
+            "y": list(_first(curve, "values", "y", default=[])),
+            "low": _first(curve, "lower_95", "low"), "high": _first(curve, "upper_95", "high")}
 
 
 def estimates_csv(effects: list[EffectView]) -> str:

@@ -162,11 +162,16 @@ def _graph(c: ReportContent) -> str:
     image = ("<p class='muted'>(No drawing available.)</p>" if not g.svg else
              f"<img alt='causal graph, version {_e(g.version)}' src='data:image/svg+xml;base64,"
              f"{base64.b64encode(g.svg.encode()).decode()}'>")
-    rows = [[p, ch, "set by the analyst" if prob is None else f"{prob:.0%}"] for p, ch, prob in g.edges]
-    changes = _graph_changes(g)
+    origin = {e: "added by the analyst" for e in g.added}
+    origin.update({e: "reversed by the analyst" for e in g.reversed})
+    rows = []
+    for p, ch, prob in g.edges:
+        notes = [origin.get((p, ch), ""), "confirmed (locked)" if (p, ch) in g.locked else ""]
+        rows.append([p, ch, "n/a" if prob is None else f"{prob:.0%}", "; ".join(n for n in notes if n)])
     return (f"<div class='graph'><p>Version shown: <b>{_e(g.version)}</b>. An arrow A → B means A "
-            f"directly causes B; the percentage is how sure the model is of that edge.</p>{image}</div>"
-            + _table(["cause", "effect", "edge probability"], rows) + changes)
+            f"directly causes B; thicker, darker arrows are edges the model is surer of. The probability is "
+            f"the model's; n/a for a graph that was not discovered.</p>{image}</div>"
+            + _table(["cause", "effect", "edge probability", "analyst"], rows) + _graph_changes(g))
 
 
 def _graph_changes(g: Any) -> str:
@@ -223,6 +228,8 @@ def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     inner = [f"<h3>{_e(e.label)}</h3>", f"<p class='sentence'>{_e(e.sentence)}</p>" if e.sentence else "",
              f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}.</p>",
              _table(None, rows), _share_words(e)]
+    if e.notes:
+        inner.append("<ul class='notes'>" + "".join(f"<li>{_e(n)}</li>" for n in e.notes) + "</ul>")
     if "cate" in on and e.cate:
         inner.append(_cate(e, charts))
     if "crosscheck" in on:

@@ -117,89 +117,87 @@ def _find(d: Any, key: str) -> Any:
 
 
 def edge_probabilities(state: Any) -> dict[tuple[str, str], float]:
-    """Posterior edge probabilities of the current model, or of the run's saved edges."""
-    model = current_model(state)
-    posterior = getattr(model, "graph_posterior_", None)
-    if posterior is not None:
-        probs = posterior.edge_probs
-        return {(a, b): float(probs.loc[a, b]) for a in probs.index for b in probs.columns if a != b}
-    run = current_run(state) or {}
-    out = {}
-    for edge in run.get("edges") or []:
-        if isinstance(edge, dict):
-            out[(edge["source"], edge["target"])] = float(edge.get("probability", 1.0))
-        elif len(edge) >= 2:
-            out[(edge[0], edge[1])] = float(edge[2]) if len(edge) > 2 else 1.0
-    return out
+    """Posterior edge probabilities: the graph session's, else the current model's."""
+    probs = getattr(state.graph, "probs", None)
+    if probs is None:
+        posterior = getattr(current_model(state), "graph_posterior_", None)
+        probs = None if posterior is None else posterior.edge_probs
+    if probs is None:
+        return {}
+    return {(a, b): float(probs.loc[a, b]) for a in probs.index for b in probs.columns if a != b}
 
 
-def graph_versions(state: Any) -> dict[str, list[tuple[str, str]]]:
-    """Named versions of the graph as edge lists: the graph editor's, else the discovered one."""
+CURRENT = "current (as edited)"
+
+
+def graph_versions(state: Any) -> tuple[dict[str, Any], str | None]:
+    """Named graphs (CausalGraph) the report can show, and the base the analyst started from.
+
+    From the graph editor's session when there is one (its versions plus the current graph), else
+    the discovered model's most probable graph.
+    """
+    from deci_core.graph.edits import CausalGraph
+
     session = state.graph
-    versions: dict[str, list[tuple[str, str]]] = {}
-    raw = getattr(session, "versions", None)
-    if isinstance(raw, dict):
-        for name, graph in raw.items():
-            versions[str(name)] = _edge_list(graph)
-    current = getattr(session, "current", None) or getattr(session, "edges", None)
-    if session is not None and current is not None:
-        versions.setdefault("current", _edge_list(current))
-    if DISCOVERED not in versions:
-        probs = edge_probabilities(state)
-        model = current_model(state)
-        posterior = getattr(model, "graph_posterior_", None)
-        if posterior is not None:
-            adj = posterior.most_probable()
-            names = list(posterior.names)
-            versions[DISCOVERED] = [(names[i], names[j]) for i, j in zip(*np.nonzero(adj), strict=True)]
-        elif probs:
-            versions[DISCOVERED] = [e for e, p in probs.items() if p > 0.5]
-    return versions
+    if session is not None and getattr(session, "versions", None):
+        versions = dict(session.versions)
+        base = getattr(session, "base", None)
+        current = getattr(session, "current", None)
+        if current is not None and all(current != g for g in versions.values()):
+            versions[CURRENT] = current
+        return versions, base if base in versions else None
+    posterior = getattr(current_model(state), "graph_posterior_", None)
+    if posterior is None:
+        return {}, None
+    return {DISCOVERED: CausalGraph.from_adjacency(posterior.names, posterior.most_probable())}, DISCOVERED
 
 
-def _edge_list(graph: Any) -> list[tuple[str, str]]:
-    edges = getattr(graph, "edges", graph)
-    edges = edges() if callable(edges) else edges
-    return [(str(e[0]), str(e[1])) for e in edges]
+def default_version(state: Any) -> str | None:
+    """The version a report shows unless the analyst picks another: the graph as it is now."""
+    versions, base = graph_versions(state)
+    if not versions:
+        return None
+    current = getattr(state.graph, "current", None)
+    return next((name for name, g in versions.items() if g == current), next(reversed(versions)))
 
 
 def graph_summary(state: Any, version: str | None) -> GraphSummary | None:
-    versions = graph_versions(state)
+    from deci_core.graph.edits import diff
+
+    versions, base = graph_versions(state)
     if not versions:
         return None
-    name = version if version in versions else next(reversed(versions))
-    edges = versions[name]
+    name = version if version in versions else default_version(state)
+    graph = versions[name]
     probs = edge_probabilities(state)
-    names = list(state.data.schema.names) if state.data is not None else sorted({n for e in edges for n in e})
-    with_probs = [(a, b, probs.get((a, b))) for a, b in edges]
-    compared = DISCOVERED if DISCOVERED in versions and name != DISCOVERED else None
-    added, removed, reversed_ = diff_edges(versions[compared], edges) if compared else ([], [], [])
-    return GraphSummary(version=name, names=names, edges=with_probs, added=added, removed=removed,
-                        reversed=reversed_, svg=graph_svg(names, with_probs, state, set(added + reversed_)),
-                        compared_to=compared)
+    with_probs = [(a, b, probs.get((a, b))) for a, b in graph.edges]
+    change = diff(versions[base], graph) if base and base != name else None
+    positions = {**(getattr(state.graph, "positions", None) or {}), **graph.positions}
+    highlight = _effect_nodes(state)
+    return GraphSummary(version=name, names=list(graph.names), edges=with_probs,
+                        added=list(change.added) if change else [],
+                        removed=list(change.removed) if change else [],
+                        reversed=list(change.reversed) if change else [],
+                        svg=graph_svg(list(graph.names), with_probs, positions, highlight),
+                        compared_to=base if change else None, locked=sorted(graph.locked))
 
 
-def diff_edges(before: list[tuple[str, str]], after: list[tuple[str, str]]):
-    """(added, removed, reversed) going from ``before`` to ``after``; reversed edges as they now point."""
-    b, a = set(before), set(after)
-    reversed_ = sorted(e for e in a - b if (e[1], e[0]) in b)
-    added = sorted(e for e in a - b if e not in reversed_)
-    removed = sorted(e for e in b - a if (e[1], e[0]) not in a)
-    return added, removed, reversed_
+def _effect_nodes(state: Any) -> tuple[str, ...]:
+    names = []
+    for item in report_items(state):
+        query = (item.get("estimate") or item).get("query") or {}
+        names += [query.get("treatment"), query.get("outcome")]
+    return tuple(n for n in dict.fromkeys(names) if n)
 
 
-def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]], state: Any,
-              highlight: set[tuple[str, str]]) -> str | None:
-    """The graph drawn by deci_core.graph.formats.to_svg, or None when it is not available."""
+def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
+              positions: dict[str, Any], highlight: tuple[str, ...]) -> str | None:
+    """The drawing from deci_core.graph.formats.to_svg, or None when it cannot be drawn."""
+    from deci_core.graph.formats import to_svg
+
     try:
-        from deci_core.graph.formats import to_svg
-    except ImportError:
-        return None
-    positions = getattr(state.graph, "positions", None) or None
-    try:
-        return to_svg(names, [(a, b, 1.0 if p is None else p) for a, b, p in edges], positions=positions,
-                      highlight=tuple(sorted(highlight)))
-    except Exception:  # noqa: BLE001 - the table below the drawing still shows the graph
+        return to_svg(names, edges, positions=positions or None, highlight=highlight)
+    except Exception:  # noqa: BLE001 - the edge table below the drawing still shows the graph
         log.exception("report: could not draw the graph")
         return None
 
