@@ -1,0 +1,203 @@
+"""What a table looks like to the model: a summary per column and warnings in plain words.
+
+Builds on :func:`deci_core.data.infer_schema` (or a user-edited schema): the type and its reason
+come from the schema; this module adds counts, summary statistics and the checks an analyst
+should see before running discovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from deci_core.data import MAX_CATEGORIES, TableSchema, VariableType, drop_missing_rows, infer_schema
+
+MIN_ROWS = 100
+"""Below this many usable rows, discovery results are too uncertain to be useful."""
+MAX_VARIABLES = 60
+"""The largest number of modelled variables the app supports (training cost grows with d²)."""
+NEAR_DUPLICATE_R = 0.999
+"""Columns whose |Pearson r| exceeds this are near-copies of each other."""
+
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    """One column of the table as the model will see it."""
+
+    name: str
+    type: VariableType
+    reason: str
+    missing: int
+    infinite: int
+    unique: int
+    mean: float = float("nan")
+    std: float = float("nan")
+    min: float = float("nan")
+    median: float = float("nan")
+    max: float = float("nan")
+    levels: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Summary of a table under a schema.
+
+    Attributes:
+        rows: rows in the table as read.
+        usable_rows: rows left once rows with a missing or infinite value in a modelled column are dropped.
+        columns: one summary per column, in the table's order.
+        warnings: plain-words findings, most important first.
+    """
+
+    rows: int
+    usable_rows: int
+    columns: tuple[ColumnSummary, ...]
+    warnings: tuple[str, ...]
+
+    def table(self) -> pd.DataFrame:
+        """The column summaries as a DataFrame (one row per column), for display."""
+        frame = pd.DataFrame([vars(c) for c in self.columns])
+        frame["type"] = [c.type.value for c in self.columns]
+        return frame.rename(columns={"name": "column"})
+
+
+def profile_table(df: pd.DataFrame, schema: TableSchema | None = None) -> Profile:
+    """Summarise ``df`` column by column and list what deserves the analyst's attention."""
+    schema = schema or infer_schema(df)
+    columns = tuple(_summarise(df[spec.name], spec.name, spec.type, spec.reason) for spec in schema.variables)
+    usable = len(drop_missing_rows(df, schema)) if schema.modeled else len(df)
+    return Profile(len(df), usable, columns, tuple(find_warnings(df, schema, columns, usable)))
+
+
+def _summarise(col: pd.Series, name: str, vtype: VariableType, reason: str) -> ColumnSummary:
+    numbers = (
+        pd.to_numeric(col, errors="coerce") if not pd.api.types.is_bool_dtype(col) else col.astype(float)
+    )
+    infinite = int(np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).sum())
+    base = dict(
+        name=name,
+        type=vtype,
+        reason=reason,
+        missing=int(col.isna().sum()),
+        infinite=infinite,
+        unique=int(col.nunique(dropna=True)),
+    )
+    finite = numbers[np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))]
+    numeric = vtype is VariableType.CONTINUOUS or (
+        vtype is VariableType.EXCLUDED
+        and pd.api.types.is_numeric_dtype(col)
+        and not pd.api.types.is_bool_dtype(col)
+    )
+    if numeric and len(finite):
+        return ColumnSummary(
+            **base,
+            mean=float(finite.mean()),
+            std=float(finite.std()),
+            min=float(finite.min()),
+            median=float(finite.median()),
+            max=float(finite.max()),
+        )
+    return ColumnSummary(**base, levels=_top_levels(col))
+
+
+def _top_levels(col: pd.Series, k: int = 4) -> str:
+    counts = col.value_counts(dropna=True)
+    if counts.empty:
+        return ""
+    shares = counts / counts.sum()
+    text = ", ".join(f"{level} ({share:.0%})" for level, share in shares.head(k).items())
+    return text + (f", … {len(counts) - k} more" if len(counts) > k else "")
+
+
+def find_warnings(
+    df: pd.DataFrame, schema: TableSchema, columns: tuple[ColumnSummary, ...], usable_rows: int
+) -> list[str]:
+    """Plain-words warnings: size, excluded columns with their reason, infinite values, near-duplicates."""
+    warnings = []
+    modeled = schema.modeled
+    if len(modeled) < 2:
+        warnings.append(
+            f"Only {len(modeled)} variable(s) are modelled: include at least two to look for causes."
+        )
+    if len(modeled) > MAX_VARIABLES:
+        warnings.append(
+            f"{len(modeled)} variables are modelled, more than the {MAX_VARIABLES} supported: "
+            "exclude the ones you do not need (training time grows with the square of the count)."
+        )
+    if usable_rows < MIN_ROWS:
+        warnings.append(
+            f"Only {usable_rows} usable rows: causal discovery needs at least {MIN_ROWS} "
+            "(preferably 1,000 or more); with fewer, the results are mostly noise."
+        )
+    for summary in columns:
+        message = _column_warning(summary)
+        if message:
+            warnings.append(message)
+    warnings.extend(near_duplicate_warnings(df, schema))
+    return warnings
+
+
+def _column_warning(c: ColumnSummary) -> str | None:
+    name = f"'{c.name}'"
+    if c.type is VariableType.EXCLUDED:
+        if c.reason.startswith("constant"):
+            return f"{name} is constant (a single value): it carries no information and is excluded."
+        if c.reason.startswith("all values are missing"):
+            return f"{name} is empty (every value is missing): it is excluded."
+        if c.reason.startswith("mixes numbers with text"):
+            return (
+                f"{name} {c.reason}: it is excluded. If that text means 'missing', leave those cells empty; "
+                "if the column is really a category, set its type to categorical."
+            )
+        if "levels" in c.reason:
+            return (
+                f"{name} has {c.unique} levels, more than the {MAX_CATEGORIES} a categorical may have: it is "
+                "excluded. Group rare levels together to use it."
+            )
+        if c.reason != "set by user":
+            return f"{name} is excluded: {c.reason}. Change its type if it should be modelled."
+        return None
+    if c.infinite:
+        return (
+            f"{name} has {c.infinite} infinite value(s) (inf or -inf): those rows are dropped, "
+            "like rows with missing values."
+        )
+    return None
+
+
+def numeric_view(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """The modelled continuous and binary columns as floats (binary: 0/1 for its two levels), inf as NaN."""
+    out = {}
+    for spec in schema.modeled:
+        if spec.type is VariableType.CONTINUOUS:
+            out[spec.name] = pd.to_numeric(df[spec.name], errors="coerce").astype(float)
+        elif spec.type is VariableType.BINARY:
+            out[spec.name] = df[spec.name].map(
+                lambda v, levels=spec.categories: (
+                    np.nan if pd.isna(v) else float(v == levels[1] or str(v) == str(levels[1]))
+                )
+            )
+    return pd.DataFrame(out, index=df.index).replace([np.inf, -np.inf], np.nan)
+
+
+def correlation_matrix(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """Pearson correlations between modelled continuous/binary columns (categoricals are left out)."""
+    return numeric_view(df, schema).corr()
+
+
+def near_duplicate_warnings(df: pd.DataFrame, schema: TableSchema) -> list[str]:
+    """One warning per pair of modelled columns with |r| > NEAR_DUPLICATE_R."""
+    corr = correlation_matrix(df, schema)
+    names = list(corr.columns)
+    out = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            r = corr.loc[a, b]
+            if pd.notna(r) and abs(r) > NEAR_DUPLICATE_R:
+                out.append(
+                    f"'{a}' and '{b}' are near-duplicates (correlation {r:+.4f}): one is (almost) a copy "
+                    "of the other and DECI cannot tell which causes which; exclude one of them."
+                )
+    return out
