@@ -41,12 +41,25 @@ class IndividualEffects:
     num_graphs: int
     abduction_draws: int
     seed: int
+    per_graph_means: tuple[float, ...] = ()
+    graph_weights: tuple[float, ...] = ()
     method: str = _METHOD
 
     def summary(self) -> dict[str, Any]:
+        """Mean effect over the rows, with its spread across graphs (std_error, interval_95)."""
         effect = self.table["effect"]
+        means, w = np.asarray(self.per_graph_means), np.asarray(self.graph_weights)
+        mean = float(effect.mean())
+        se = float(np.sqrt(w @ (means - mean) ** 2)) if len(means) else 0.0
+        low, high = (
+            weighted_quantiles(means[:, None], w, (0.025, 0.975))[:, 0] if len(means) else (mean, mean)
+        )
         return {
-            "mean_effect": float(effect.mean()),
+            "estimate": mean,
+            "std_error": se,
+            "interval_95": [float(low), float(high)],
+            "num_samples": int(len(effect)),
+            "mean_effect": mean,
             "median_effect": float(effect.median()),
             "std_effect": float(effect.std(ddof=0)),
             "num_rows": int(len(effect)),
@@ -100,7 +113,7 @@ class Counterfactual:
             "num_samples": self.abduction_draws,
             "seed": self.seed,
             "outcome_level": plain(self.outcome_level),
-            "row": {k: plain(v) for k, v in (self.row or {}).items()},
+            "counterfactual_row": {k: plain(v) for k, v in (self.row or {}).items()},
             "method": self.method,
         }
 
@@ -143,8 +156,12 @@ def individual_effects(
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
-    query = EffectQuery(treatment, outcome, plain(treatment_value), plain(control_value), {}, plain(q.level))
-    return IndividualEffects(query, table, draws.num_graphs, k, int(seed))
+    query = EffectQuery(
+        treatment, outcome, plain(q.treatment_value), plain(q.control_value), {}, plain(q.level)
+    )
+    means = tuple(float(v) for v in per_graph.mean(1))
+    weights = tuple(float(v) for v in draws.weights)
+    return IndividualEffects(query, table, draws.num_graphs, k, int(seed), means, weights)
 
 
 @torch.no_grad()
@@ -184,6 +201,7 @@ def counterfactual(
     if outcome in interventions:
         raise EffectQueryError(f"'{outcome}' is set by the intervention: pick another outcome to predict.")
     x = q.encoder.encode(frame.reset_index(drop=True)).to(q.device)
+    interventions = {name: q.canonical(name, v) for name, v in interventions.items()}
     actions = {q.index(name): q.encode(name, v).to(q.device) for name, v in interventions.items()}
     k = _draws(q, abduction_draws)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)

@@ -110,7 +110,8 @@ class Query:
         self.treatment, self.outcome = treatment, outcome
         self.a = self.encode(treatment, treatment_value)
         self.b = self.encode(treatment, control_value)
-        self.treatment_value, self.control_value = treatment_value, control_value
+        self.treatment_value = self.canonical(treatment, treatment_value)
+        self.control_value = self.canonical(treatment, control_value)
         self.out_spec = self.encoder.spec(outcome)
         self.discrete = self.out_spec.type is not VariableType.CONTINUOUS
         self.level, self.level_index = self._outcome_level(outcome_level)
@@ -138,6 +139,15 @@ class Query:
             return self.encoder.encode_value(name, _parse_level(value, spec.categories))
         except DeciError as exc:
             raise EffectQueryError(f"{exc} Use one of {list(spec.categories)}.") from None
+
+    def canonical(self, name: str, value: Any) -> Any:
+        """The value as the data holds it: a float (continuous) or the matching level."""
+        spec = self.encoder.spec(name)
+        if spec.type is VariableType.CONTINUOUS:
+            return float(value)
+        code = self.encode(name, value)
+        index = int(code[0].item()) if spec.type is VariableType.BINARY else int(code.argmax().item())
+        return spec.categories[index]
 
     def _outcome_level(self, level: Any) -> tuple[Any, int]:
         if not self.discrete:
