@@ -154,6 +154,10 @@ class Constraints:
             self.forbidden or self.required or self.tiers or self.roots or self.leaves or self.beliefs
         )
 
+    def status(self) -> str | None:
+        """A short summary for the app's sidebar; None when there are no constraints."""
+        return None if self.is_empty else f"{len(self.describe())} rule(s)"
+
     def variables(self) -> set[str]:
         """Every variable name mentioned anywhere."""
         names = {v for e in (*self.forbidden, *self.required) for v in e}

@@ -1,9 +1,39 @@
-"""Constraints page (placeholder until its issue lands)."""
+"""Constraints: what the analyst knows that the data cannot tell, point and click, checked as you go."""
 
 import streamlit as st
 
+from ui import constraints_view as view
 from ui.page import page_frame
 
 state = page_frame("Constraints")
 st.title("Constraints")
-st.warning("This step is not built yet.")
+st.markdown(
+    "Tell the model what you already know: edges that cannot or must exist, an order in time, "
+    "variables caused by nothing or causing nothing, and soft beliefs. Everything here is optional."
+)
+if state.data is None:
+    st.info("Load a dataset first: the constraints are about its variables.")
+    st.page_link("pages/1_Data.py", label="Go to 1. Data", icon="📄")
+    st.stop()
+
+names = state.data.schema.names
+view.get_constraints(state)
+view.show_flash()
+view.show_conflicts(state)
+
+edges, tiers, roots, beliefs, files = st.tabs(
+    ["Edges", "Order (tiers)", "Roots & leaves", "Beliefs", "Import / export"]
+)
+with edges:
+    view.edges_section(state, names)
+with tiers:
+    view.tiers_section(state, names)
+with roots:
+    view.roots_leaves_section(state, names)
+with beliefs:
+    view.beliefs_section(state, names)
+with files:
+    view.import_export_section(state)
+
+view.show_matrix_and_summary(state, names)
+st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon="🔎")
