@@ -1,0 +1,173 @@
+"""The effect subcommands ``ate``, ``cate``, ``counterfactual`` and ``ite`` (registry: :mod:`deci_core.cli`).
+
+Each prints one JSON object on stdout (``estimate``, ``std_error``, ``interval_95``, ``num_graphs``,
+``num_samples`` at least; ``counterfactual`` adds ``factual`` and ``counterfactual``; ``ite`` writes
+``effect, lower_95, upper_95`` per input row, in the input's order, to ``--out``). Values are in the
+data's own units; a binary variable's two levels may be named 0 and 1 (or 0.0 / 1.0), a
+categorical's by label. ``--condition X=v`` conditions on a value, ``X=low..high`` on a range and
+``X=a,b`` on a set of levels. Expected errors: one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from deci_core.cli import load_run, read_csv, register
+from deci_core.effects.individual import counterfactual, individual_effects
+from deci_core.effects.setup import EffectQueryError
+from deci_core.effects.simulate import average_effect
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `fit`")
+    p.add_argument("--num-graphs", type=int, default=20, help="graphs drawn: the most probable + samples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--outcome-level", default=None, help="level of a discrete outcome (default: the last)")
+
+
+def _arms(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--treatment", required=True)
+    p.add_argument("--outcome", required=True)
+    p.add_argument("--treatment-value", required=True)
+    p.add_argument("--control-value", required=True)
+
+
+def _ate_args(p: argparse.ArgumentParser) -> None:
+    _arms(p)
+    p.add_argument("--num-samples", type=int, default=None, help="simulated units per graph")
+
+
+def _cate_args(p: argparse.ArgumentParser) -> None:
+    _ate_args(p)
+    p.add_argument(
+        "--condition",
+        action="append",
+        required=True,
+        metavar="X=v",
+        help="X=v, X=low..high or X=a,b (repeatable)",
+    )
+
+
+def _counterfactual_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--data", required=True, help="CSV with the model's columns")
+    p.add_argument("--row", type=int, required=True, help="row position in the file (0 = first data row)")
+    p.add_argument("--set", action="append", required=True, metavar="T=v", help="value to set (repeatable)")
+    p.add_argument("--outcome", required=True)
+    p.add_argument("--abduction-draws", type=int, default=None)
+
+
+def _ite_args(p: argparse.ArgumentParser) -> None:
+    _arms(p)
+    p.add_argument("--data", required=True, help="CSV with the model's columns")
+    p.add_argument("--out", required=True, help="CSV to write: effect, lower_95, upper_95 per input row")
+    p.add_argument("--abduction-draws", type=int, default=None)
+
+
+@register("ate", "Average treatment effect E[Y|do(T=a)] - E[Y|do(T=b)].", _ate_args)
+def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> dict[str, Any]:
+    model = load_run(args.run_dir)
+    est = average_effect(
+        model,
+        args.treatment,
+        args.outcome,
+        args.treatment_value,
+        args.control_value,
+        conditioning=conditioning,
+        num_graphs=args.num_graphs,
+        num_samples=args.num_samples,
+        seed=args.seed,
+        outcome_level=args.outcome_level,
+        data_rows=_rows(model),
+    )
+    return _finite(est.to_dict())
+
+
+@register("cate", "Conditional average treatment effect given modifier values.", _cate_args)
+def cate_command(args: argparse.Namespace) -> dict[str, Any]:
+    return ate_command(args, dict(parse_condition(c) for c in args.condition))
+
+
+@register("counterfactual", "One row's outcome had a variable been set to a value.", _counterfactual_args)
+def counterfactual_command(args: argparse.Namespace) -> dict[str, Any]:
+    model = load_run(args.run_dir)
+    df = read_csv(args.data)
+    if not 0 <= args.row < len(df):
+        raise EffectQueryError(f"--row must be between 0 and {len(df) - 1}; got {args.row}.")
+    sets = dict(_assignment(s) for s in args.set)
+    cf = counterfactual(
+        model,
+        df.iloc[[args.row]],
+        sets,
+        args.outcome,
+        num_graphs=args.num_graphs,
+        seed=args.seed,
+        outcome_level=args.outcome_level,
+        abduction_draws=args.abduction_draws,
+    )
+    return _finite({**cf.to_dict(), "row": args.row})
+
+
+@register("ite", "Every row's individual effect, written to a CSV.", _ite_args)
+def ite_command(args: argparse.Namespace) -> dict[str, Any]:
+    model = load_run(args.run_dir)
+    df = read_csv(args.data)
+    result = individual_effects(
+        model,
+        df,
+        args.treatment,
+        args.outcome,
+        args.treatment_value,
+        args.control_value,
+        num_graphs=args.num_graphs,
+        seed=args.seed,
+        outcome_level=args.outcome_level,
+        abduction_draws=args.abduction_draws,
+    )
+    try:
+        result.table.to_csv(args.out, index=False)
+    except OSError as exc:
+        raise EffectQueryError(f"Could not write '{args.out}': {exc.strerror or exc}.") from exc
+    return _finite({**result.summary(), "out": str(args.out)})
+
+
+def parse_condition(text: str) -> tuple[str, Any]:
+    """'X=v' -> (X, 'v'); 'X=low..high' -> (X, (low, high)); 'X=a,b' -> (X, ['a', 'b'])."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise EffectQueryError(f"Write a condition as X=value, X=low..high or X=a,b; got {text!r}.")
+    value = value.strip()
+    if ".." in value:
+        low, _, high = value.partition("..")
+        return name.strip(), (low, high)
+    if "," in value:
+        return name.strip(), [v.strip() for v in value.split(",")]
+    return name.strip(), value
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise EffectQueryError(f"Write --set as T=value; got {text!r}.")
+    return name.strip(), value.strip()
+
+
+def _rows(model: Any) -> int | None:
+    """Training rows, when the model records them (for the finite-data part of the uncertainty)."""
+    rows = getattr(model, "num_rows_", None)
+    summary = getattr(model, "fit_summary_", None)
+    return rows or getattr(summary, "rows", None) or None
+
+
+def _finite(value: Any) -> Any:
+    """NaN / inf -> None, recursively, so stdout is strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
