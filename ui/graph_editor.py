@@ -18,7 +18,14 @@ import pyvis
 import streamlit as st
 
 from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, to_svg, write_graph
-from ui.graph_session import GraphSession, can_refit, discovered_model, start_refit, store_refit
+from ui.graph_session import (
+    GraphSession,
+    can_refit,
+    discovered_model,
+    discovery_run_key,
+    start_refit,
+    store_refit,
+)
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "editor"
 VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -69,18 +76,19 @@ def ensure_session(state: Any) -> GraphSession | None:
     if session is None:
         model = discovered_model(state)
         if model is not None:
-            state.graph = session = GraphSession.from_model(model)
+            state.graph = session = GraphSession.from_model(model, run_key=discovery_run_key(state))
     return session
 
 
 def offer_new_run(state: Any, session: GraphSession) -> None:
     """If discovery ran again since this graph was made, offer to start over from the new run."""
-    model = discovered_model(state)
-    if model is None or session.model_id in (None, id(model)):
+    key = discovery_run_key(state)
+    model = discovered_model(state) if key not in (None, session.run_key) else None
+    if model is None:
         return
     st.info("A newer discovery run exists. Your edits stay on the old graph until you start over.")
     if st.button("Start over from the newest discovery run", key="graph.start_over"):
-        state.graph = GraphSession.from_model(model)
+        state.graph = GraphSession.from_model(model, run_key=key)
         st.rerun()
 
 
@@ -297,19 +305,29 @@ def render_export(state: Any, session: GraphSession) -> None:
 
 def render_use_for_effects(state: Any, session: GraphSession) -> None:
     """'Use this graph for effects': refit the SEM on the graph in a background job, with progress."""
-    model = discovered_model(state)
+    model, data = discovered_model(state), getattr(state, "data", None)
     job = session.refit_job
     running = job is not None and job.running
-    if not can_refit(model):
-        why = "run discovery first" if model is None else "this version of the engine cannot refit yet"
-        st.button("Use this graph for effects", key="graph.use_for_effects", disabled=True, help=why)
-        st.caption(f"Refitting on your graph is not available: {why}. Effects use the discovered model.")
+    why = _why_no_refit(model, data, session)
+    label = "Use this graph for effects"
+    if why:
+        st.button(label, key="graph.use_for_effects", disabled=True, help=why)
+        st.caption(f"Not available: {md(why)}")
         return
-    if st.button("Use this graph for effects", key="graph.use_for_effects", disabled=running, type="primary"):
-        data = getattr(state, "data", None)
-        session.refit_job = start_refit(model, session.current, data.table if data else None)
+    if st.button(label, key="graph.use_for_effects", disabled=running, type="primary"):
+        session.refit_job = start_refit(model, session.current, data.table, data.schema)
         running = True
     st.fragment(_refit_monitor, run_every=0.5 if running else None)(state, session)
+
+
+def _why_no_refit(model: Any, data: Any, session: GraphSession) -> str:
+    if data is None:
+        return "load the data on the Data page first (the model is fitted to it)."
+    if list(data.schema.names) != list(session.current.names):
+        return "the graph's variables differ from the data's: import a graph over the data's variables."
+    if model is not None and not can_refit(model):
+        return "this version of the engine cannot refit a model on a fixed graph."
+    return ""
 
 
 def _refit_monitor(state: Any, session: GraphSession) -> None:

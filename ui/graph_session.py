@@ -9,12 +9,10 @@ positions live on the session and survive undo (moving a node is not an edit of 
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from deci_core.errors import GraphError
@@ -24,6 +22,7 @@ from ui.jobs import Job, start_job
 
 DISCOVERED, IMPORTED = "discovered", "imported"
 UNDO_LIMIT = 200
+REFIT_SECONDS = 120.0
 
 
 @dataclass
@@ -42,14 +41,14 @@ class GraphSession:
     message_ok: bool = True
     nonce: int = 0  # bumped on every answer, so the editor redraws even when the graph is unchanged
     source: str = ""
-    model_id: int | None = None  # id() of the discovered model the graph came from
+    run_key: str | None = None  # the discovery run (model-store key) the graph came from
     effects_graph: CausalGraph | None = None  # the graph "Use this graph for effects" refitted on
     effects_model: Any = None
     refit_job: Job | None = None
 
     # ------------------------------------------------------------------ creation
     @classmethod
-    def from_model(cls, model: Any, threshold: float = 0.5) -> GraphSession:
+    def from_model(cls, model: Any, threshold: float = 0.5, run_key: str | None = None) -> GraphSession:
         """Start from a fitted DECI: its most probable graph at ``threshold`` is the "discovered" version."""
         posterior = model.graph_posterior_
         graph = CausalGraph.from_adjacency(posterior.names, posterior.most_probable(threshold))
@@ -60,7 +59,7 @@ class GraphSession:
             posterior.edge_probs,
             threshold,
             source="discovered by DECI",
-            model_id=id(model),
+            run_key=run_key,
         )
         session.positions = layered_layout(graph.names, graph.edges)
         return session
@@ -224,26 +223,32 @@ class GraphSession:
 
 
 def discovered_model(state: Any) -> Any:
-    """The discovered DECI model, or None (ui.discovery may not exist yet)."""
+    """This session's discovered DECI model, or None (none yet, or its saved copy is unreadable)."""
+    from deci_core.errors import DeciError
+    from ui.discovery import current_model
+
     try:
-        from ui.discovery import current_model
-    except ImportError:
+        return current_model(state)
+    except DeciError:  # a corrupted store entry: the Discover page says so
         return None
-    return current_model(state)
+
+
+def discovery_run_key(state: Any) -> str | None:
+    return getattr(getattr(state, "discovery", None), "run_key", None)
 
 
 def model_for_effects(state: Any) -> tuple[Any, str]:
     """The model the effects page should use, and one line saying which it is."""
     session = getattr(state, "graph", None)
-    if isinstance(session, GraphSession) and session.effects_model is not None:
-        change = (
-            session.diff_from_base(None)
-            if session.effects_graph is None
-            else diff(session.versions[session.base], session.effects_graph)
+    if isinstance(session, GraphSession) and session.effects_model is not None and session.effects_graph:
+        change = diff(session.versions[session.base], session.effects_graph)
+        what = f"the {session.base} graph" if change.empty else f"your edited graph ({change.summary()})"
+        stale = (
+            ""
+            if session.effects_graph == session.current
+            else "; you edited the graph since: use it for effects again to include the new edits"
         )
-        edited = "" if change.empty else f" ({change.summary()} vs {session.base})"
-        stale = "" if session.effects_graph == session.current else "; the graph was edited since"
-        return session.effects_model, f"Refitted on your edited graph{edited}{stale}."
+        return session.effects_model, f"Fitted on {what}{stale}."
     model = discovered_model(state)
     if model is None:
         return None, "No model yet: run discovery, or import a graph and use it for effects."
@@ -251,6 +256,7 @@ def model_for_effects(state: Any) -> tuple[Any, str]:
 
 
 def can_refit(model: Any) -> bool:
+    """True when ``model`` can be refitted on a fixed graph (the engine's ``refit_on_graph``)."""
     return model is not None and callable(getattr(model, "refit_on_graph", None))
 
 
@@ -261,30 +267,47 @@ def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
     return "refit-" + hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def start_refit(model: Any, graph: CausalGraph, data: pd.DataFrame | None) -> Job:
-    """Refit the SEM of ``model`` on ``graph`` in a background job (result: the refitted model)."""
-    return start_job("refitting the model on your graph", _refit, model=model, graph=graph, data=data)
+def start_refit(
+    model: Any, graph: CausalGraph, data: pd.DataFrame, schema: Any = None, max_seconds: float = REFIT_SECONDS
+) -> Job:
+    """Refit on ``graph`` in a background job; the job's result is the refitted model.
+
+    With a discovered ``model`` its SEM is retrained with the graph held fixed (warm start); with
+    ``model=None`` (an imported graph, no discovery) a fresh SEM is fitted on the graph.
+    """
+    return start_job(
+        "refitting the model on your graph",
+        _refit,
+        model=model,
+        graph=graph,
+        data=data,
+        schema=schema,
+        max_seconds=max_seconds,
+    )
 
 
-def _refit(model: Any, graph: CausalGraph, data: pd.DataFrame | None, report, should_stop) -> Any:
-    params = inspect.signature(model.refit_on_graph).parameters
+def _refit(
+    model: Any, graph: CausalGraph, data: pd.DataFrame, schema: Any, max_seconds: float, report, should_stop
+) -> Any:
+    def progress(event: Any) -> str | None:
+        step, total = getattr(event, "step", 0), max(getattr(event, "max_steps", 1), 1)
+        report(step / total, f"refitting on your graph: step {step:,} of {total:,}")
+        return "stop" if should_stop() else None
+
+    report(0.0, "refitting on your graph")
+    adjacency = graph.to_adjacency()
+    if model is None:
+        from deci_core.config import TrainingConfig
+        from deci_core.effects import FixedGraphModel
+
+        fixed = FixedGraphModel(training_config=TrainingConfig(seed=0))
+        return fixed.fit(
+            data[list(graph.names)], adjacency, schema, max_seconds=max_seconds, callbacks=[progress]
+        )
     names = list(model.graph_posterior_.names)
     if list(graph.names) != names:
         raise GraphError(f"The graph's variables {list(graph.names)} differ from the model's {names}.")
-    kwargs: dict[str, Any] = {}
-    if "callbacks" in params:
-
-        def progress(event: Any) -> str | None:
-            step, total = getattr(event, "step", 0), max(getattr(event, "max_steps", 1), 1)
-            report(step / total, f"refitting: step {step} of {total}")
-            return "stop" if should_stop() else None
-
-        kwargs["callbacks"] = [progress]
-    args: list[Any] = [np.asarray(graph.to_adjacency())]
-    if data is not None and ({"df", "data"} & set(params)):
-        args.insert(0, data)
-    report(0.01, "refitting the model on your graph")
-    return model.refit_on_graph(*args, **kwargs)
+    return model.refit_on_graph(data, adjacency, max_seconds=max_seconds, callbacks=[progress])
 
 
 def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGraph) -> str:
@@ -306,5 +329,7 @@ def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGrap
             },
         )
     except Exception as exc:  # noqa: BLE001 - the model is still used in this session
-        return f"The refitted model is used for effects, but could not be saved to the model store: {exc}"
+        return (
+            f"The refitted model is used for effects in this session (not saved to the model store: {exc})."
+        )
     return "The model was refitted on your graph and will be used for effects."

@@ -197,7 +197,8 @@ def _parse_gml(text: str):
         raise GraphError(f"Not a readable GML graph: {exc}.") from None
     if not g.is_directed():
         raise GraphError("The GML graph is undirected: add 'directed 1' so edges have a direction.")
-    positions = {str(n): (float(a["x"]), float(a["y"])) for n, a in g.nodes(data=True) if "y" in a}
+    nodes = g.nodes(data=True)
+    positions = {str(n): (float(a["x"]), float(a["y"])) for n, a in nodes if "x" in a and "y" in a}
     locked = [(str(u), str(v)) for u, v, a in g.edges(data=True) if a.get("locked")]
     return [str(n) for n in g.nodes], [(str(u), str(v)) for u, v in g.edges], locked, positions
 
@@ -382,7 +383,7 @@ def to_svg(
     layout = layered_layout(names, [(u, v) for u, v, _ in edges])
     pos = {n: tuple(map(float, (positions or {}).get(n, layout[n]))) for n in names}
     hl = set(highlight)
-    w_node = {n: 14 + 7.2 * min(len(n), 24) for n in names}
+    w_node = {n: 14 + 7.2 * min(len(n), 32) for n in names}
     xs = [pos[n][0] for n in names] or [0.0]
     ys = [pos[n][1] for n in names] or [0.0]
     pad = 20 + max(w_node.values(), default=40) / 2
@@ -409,7 +410,7 @@ def to_svg(
     for n in names:
         x, y = pos[n]
         fill = "#ffd8a8" if n in hl else "#e7f0fb"
-        shown = n if len(n) <= 24 else n[:23] + "…"
+        shown = n if len(n) <= 32 else n[:31] + "…"
         parts.append(
             f'<g><title>{_attr(n)}</title><rect x="{x - w_node[n] / 2:.1f}" y="{y - 15:.1f}" '
             f'width="{w_node[n]:.1f}" height="30" rx="15" fill="{fill}" stroke="#2b5d9b"/>'
