@@ -1,9 +1,39 @@
-"""Discover page (placeholder until its issue lands)."""
+"""Discover: learn the causal graph in the background, watch it converge, keep every run."""
 
 import streamlit as st
 
+from deci_core.constraints import Constraints
+from ui import discovery_view as view
+from ui.discovery import get_discovery
+from ui.graph_view import md_escape
 from ui.page import page_frame
 
 state = page_frame("Discover")
 st.title("Discover")
-st.warning("This step is not built yet.")
+st.markdown(
+    "DECI learns a probability for every possible edge from your data and your constraints. "
+    "Training runs in the background: you can switch pages and come back."
+)
+if state.data is None:
+    st.info("Load a dataset first: discovery learns from its variables.")
+    st.page_link("pages/1_Data.py", label="Go to 1. Data", icon="📄")
+    st.stop()
+
+disc = get_discovery(state)
+disc.settle()
+constraints = state.constraints or Constraints()
+problems = constraints.conflicts(state.data.schema.names)
+for problem in problems:
+    st.error(problem, icon="⚠️")
+if problems:
+    st.page_link("pages/2_Constraints.py", label="Fix the constraints on 2. Constraints", icon="🧩")
+elif not constraints.is_empty:
+    st.caption("Using your constraints: " + " ".join(md_escape(line) for line in constraints.describe()))
+
+view.settings_form(state)
+view.run_controls(state, blocked=bool(problems))
+view.show_notice(state)
+if disc.running:
+    view.monitor(state)
+view.result(state)
+view.history(state)

@@ -1,0 +1,103 @@
+"""AppTest for the Discover page: background training joined in the test, store reuse, cancel, sessions."""
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from deci_core.constraints import Constraints
+from deci_core.data import infer_schema
+from deci_core.synthetic import sem_from_edges
+from tests.conftest import APP_DIR
+from ui.discovery import DiscoverySettings, DiscoveryState, current_model, current_run
+from ui.model_store import get_store
+from ui.state import STATE_KEY, AppState, LoadedData
+
+PAGE = "pages/3_Discover.py"
+NAMES = ["a", "b", "c"]
+TINY = DiscoverySettings(preset="quick", noise="gaussian", max_steps=20, max_seconds=30, seed=0)
+
+
+def tiny_state(seed: int = 0, constraints: Constraints | None = None, settings=TINY) -> AppState:
+    df = sem_from_edges(NAMES, [("a", "b"), ("b", "c")], seed=seed).sample(150, np.random.default_rng(seed))
+    state = AppState(data=LoadedData(f"toy{seed}", df, infer_schema(df)), constraints=constraints)
+    state.discovery = DiscoveryState(settings=settings)
+    return state
+
+
+def open_page(state: AppState | None) -> AppTest:
+    at = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).run()
+    if state is not None:
+        at.session_state[STATE_KEY] = state
+    return at.switch_page(PAGE).run()
+
+
+def finish(at: AppTest) -> AppState:
+    state = at.session_state[STATE_KEY]
+    if state.discovery.job is not None:
+        state.discovery.job.join(60)
+    at.run()
+    assert not at.exception
+    return state
+
+
+def test_without_data_points_to_the_data_page():
+    at = open_page(None)
+    assert not at.exception and "Load a dataset first" in at.info[0].value
+
+
+def test_presets_show_an_estimated_time():
+    at = open_page(tiny_state())
+    options = at.radio(key="discover.preset").options
+    assert len(options) == 3 and all("about" in o for o in options)
+
+
+def test_run_trains_in_the_background_respects_constraints_and_reloads_instantly():
+    at = open_page(tiny_state(seed=1, constraints=Constraints(forbidden=[("a", "b")])))
+    at.button(key="discover.run").click().run()
+    state = finish(at)
+    run = current_run(state)
+    assert run is not None and run["names"] == NAMES
+    assert run["edge_probs"][0][1] == 0.0 and all(e[:2] != ["a", "b"] for e in run["edges"])
+    assert current_model(state).graph_posterior_.names == tuple(NAMES)
+    assert at.get("plotly_chart") and at.get("iframe")
+    assert "Training finished" in at.success[0].value
+    assert at.sidebar.caption and any("model ready" in c.value for c in at.sidebar.caption)
+    at.button(key="discover.run").click().run()  # same settings again: from the store, no job
+    assert state.discovery.job is None and "Loaded instantly" in at.success[0].value
+
+
+def test_cancel_stops_promptly_and_keeps_nothing():
+    slow = DiscoverySettings(preset="quick", noise="gaussian", max_steps=100_000, max_seconds=120, seed=3)
+    at = open_page(tiny_state(seed=2, settings=slow))
+    at.button(key="discover.run").click().run()
+    state = at.session_state[STATE_KEY]
+    job = state.discovery.job
+    assert job is not None and at.get("progress")
+    at.button(key="discover.cancel").click().run()
+    job.join(30)
+    assert job.done and job.cancelled and job.elapsed_s < 30
+    at.run()
+    assert current_run(state) is None and "cancelled" in at.warning[0].value
+
+
+def test_two_sessions_train_independently():
+    first, second = open_page(tiny_state(seed=4)), open_page(tiny_state(seed=5))
+    first.button(key="discover.run").click().run()
+    second.button(key="discover.run").click().run()
+    s1, s2 = finish(first), finish(second)
+    r1, r2 = current_run(s1), current_run(s2)
+    assert r1["data_name"] == "toy4" and r2["data_name"] == "toy5" and r1["key"] != r2["key"]
+
+
+def test_a_corrupted_stored_model_is_reported_not_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("DECI_STUDIO_CACHE", str(tmp_path))
+    at = open_page(tiny_state(seed=6))
+    at.button(key="discover.run").click().run()
+    state = finish(at)
+    key = state.discovery.run_key
+    weights = next((tmp_path / "models" / key).rglob("weights.pt"))
+    weights.write_bytes(b"not a model")
+    get_store()._memory.clear()  # as after an app restart: only the disk entry is left
+    at = open_page(tiny_state(seed=6))  # a new session with the same data and settings
+    at.button(key="discover.run").click().run()
+    assert any("corrupted" in e.value and "not loaded" in e.value for e in at.error)
+    assert current_run(at.session_state[STATE_KEY]) is None

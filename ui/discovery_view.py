@@ -1,0 +1,206 @@
+"""The Discover page's pieces: settings, the live monitor of a running job, the result, the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig
+from deci_core.constraints import Constraints
+from ui import discovery as disc_mod
+from ui.discovery import PRESET_LABELS, SPARSITY_LEVELS, DiscoverySettings, describe_run, get_discovery
+from ui.errors import error_boundary
+from ui.graph_view import edge_heatmap, edge_table, show_graph
+from ui.model_store import compare_runs, get_store
+
+P = "discover."
+POLL_SECONDS = 0.5
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def settings_form(state: Any) -> DiscoverySettings:
+    """Preset with estimated times, advanced settings in an expander; the choice is kept in state."""
+    disc = get_discovery(state)
+    s = disc.settings
+    rows, d = state.data.table.shape
+    estimates = disc_mod.preset_estimates(rows, d)
+    presets = list(PRESETS)
+    preset = st.radio(
+        "How thorough",
+        presets,
+        index=presets.index(s.preset),
+        key=P + "preset",
+        horizontal=True,
+        format_func=lambda p: f"{PRESET_LABELS[p]} (about {_duration(estimates[p])})",
+    )
+    st.caption(
+        f"Estimated for {rows:,} rows × {d} variables on this machine; training stops early once settled."
+    )
+    with st.expander("Advanced settings"):
+        left, right = st.columns(2)
+        noise = left.selectbox(
+            "Noise model",
+            NOISE_MODELS,
+            index=NOISE_MODELS.index(s.noise),
+            key=P + "noise",
+            help="spline: flexible, any noise shape (DECI's default); gaussian: faster, bell-shaped noise.",
+        )
+        sparsity = left.select_slider(
+            "Sparsity strength",
+            SPARSITY_LEVELS,
+            value=s.sparsity,
+            key=P + "sparsity",
+            help=f"Prior cost of each edge; larger gives fewer edges (default {ModelConfig.sparsity}).",
+        )
+        steps = right.number_input(
+            f"Steps (0: the preset's {int(PRESETS[preset]['max_steps']):,})",
+            0,
+            100_000,
+            s.max_steps or 0,
+            step=100,
+            key=P + "steps",
+        )
+        seconds = right.number_input(
+            f"Time limit in seconds (0: the preset's {PRESETS[preset]['max_seconds']:.0f})",
+            0,
+            7200,
+            int(s.max_seconds or 0),
+            step=5,
+            key=P + "seconds",
+        )
+        seed = right.number_input("Seed", 0, 2**31 - 1, s.seed, key=P + "seed")
+    disc.settings = DiscoverySettings(
+        preset, noise, float(sparsity), int(steps) or None, float(seconds) or None, int(seed)
+    )
+    return disc.settings
+
+
+def run_controls(state: Any, blocked: bool) -> None:
+    disc = get_discovery(state)
+    if st.button("Run discovery", type="primary", key=P + "run", disabled=blocked or disc.running):
+        with error_boundary("starting discovery"):
+            disc_mod.start_discovery(state)
+            st.rerun()
+
+
+def monitor(state: Any) -> None:
+    """The live view of a running job; polls itself while the job runs."""
+    disc = get_discovery(state)
+    st.fragment(_monitor_body, run_every=POLL_SECONDS if disc.running else None)(state)
+
+
+def _monitor_body(state: Any) -> None:
+    disc = get_discovery(state)
+    job = disc.job
+    if job is None:
+        return
+    if job.done:
+        disc.settle()
+        st.rerun(scope="app")
+    cancelling = job.cancel_event.is_set()
+    st.progress(job.progress, text="Cancelling…" if cancelling else f"Training: {job.message}")
+    st.button("Cancel", key=P + "cancel", on_click=job.cancel, disabled=cancelling)
+    reports = [p for p in list(job.payloads) if "step" in p]
+    if not reports:
+        st.caption("Preparing the data and the model…")
+        return
+    last = reports[-1]
+    cols = st.columns(4)
+    cols[0].metric("Step", f"{last['step']:,}")
+    cols[1].metric("Edges (p > 0.5)", last["num_edges"])
+    cols[2].metric("Acyclicity penalty", f"{last['acyclicity']:.3g}")
+    cols[3].metric("Time left", f"about {last['eta_s']:.0f} s")
+    left, right = st.columns(2)
+    left.plotly_chart(_curves(reports), key=P + "curves")
+    probs = next((p["edge_probs"] for p in reversed(reports) if p.get("edge_probs") is not None), None)
+    if probs is not None:
+        names = state.data.schema.names
+        frame = pd.DataFrame(probs, index=names, columns=names)
+        right.plotly_chart(edge_heatmap(frame, "Edge probabilities so far"), key=P + "live_heatmap")
+
+
+def _curves(reports: list[dict[str, Any]]) -> go.Figure:
+    steps = [p["step"] for p in reports]
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, subplot_titles=("Objective (lower is better)", "Acyclicity")
+    )
+    fig.add_trace(go.Scatter(x=steps, y=[p["objective"] for p in reports], name="objective"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=steps, y=[p["acyclicity"] for p in reports], name="acyclicity"), row=2, col=1)
+    fig.update_layout(height=360, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    fig.update_xaxes(title_text="step", row=2, col=1)
+    return fig
+
+
+def show_notice(state: Any) -> None:
+    disc = get_discovery(state)
+    notice = disc.notice
+    if not notice:
+        return
+    if notice.startswith("Training failed"):
+        st.error(notice)
+    elif notice.startswith("Training was cancelled"):
+        st.warning(notice)
+    else:
+        st.success(notice)
+
+
+def result(state: Any) -> None:
+    """The current run: heatmap, most probable graph, edge table."""
+    run = disc_mod.current_run(state)
+    if run is None:
+        return
+    st.header("Result")
+    st.caption(describe_run(run))
+    names = run["names"]
+    edges = [tuple(e) for e in run["edges"]]
+    probs = pd.DataFrame(run["edge_probs"], index=names, columns=names)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(edge_heatmap(probs), key=P + "heatmap")
+    with right:
+        st.markdown("**Most probable graph**")
+        show_graph(names, edges, alt="most probable causal graph")
+    st.dataframe(edge_table(edges), hide_index=True)
+    rules = Constraints.from_dict(run.get("constraints", {})).describe()
+    if rules:
+        st.caption("With the constraints: " + " ".join(rules))
+    st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
+
+
+def history(state: Any) -> None:
+    """Previous runs on this data: reload one, compare two."""
+    runs = get_store().runs(state.data.fingerprint)
+    if not runs:
+        return
+    with st.expander(f"Run history: {len(runs)} run(s) on this data"):
+        labels = {r["key"]: describe_run(r) for r in runs}
+        keys = list(labels)
+        chosen = st.selectbox("Run", keys, format_func=labels.get, key=P + "history_pick")
+        if st.button("Make this the current run", key=P + "reload"):
+            with error_boundary("reloading that run"):
+                disc_mod.select_run(state, chosen)
+                st.rerun()
+        if len(runs) < 2:
+            return
+        st.markdown("**Compare two runs**")
+        left, right = st.columns(2)
+        a = left.selectbox("Run A", keys, index=1, format_func=labels.get, key=P + "compare_a")
+        b = right.selectbox("Run B", keys, index=0, format_func=labels.get, key=P + "compare_b")
+        diff = compare_runs(get_store().run(a) or {}, get_store().run(b) or {})
+        st.write(f"From A to B: {len(diff.added)} edge(s) added, {len(diff.removed)} removed.")
+        frames = {
+            "Added in B": pd.DataFrame(diff.added, columns=["cause", "effect", "probability in B"]),
+            "Removed in B": pd.DataFrame(diff.removed, columns=["cause", "effect", "probability in A"]),
+            "Probability changes ≥ 0.1": pd.DataFrame(diff.changed, columns=["cause", "effect", "A", "B"]),
+        }
+        for title, frame in frames.items():
+            if len(frame):
+                st.markdown(f"*{title}*")
+                st.dataframe(frame, hide_index=True)
