@@ -128,3 +128,27 @@ def scan(html: str) -> ResourceScanner:
     scanner.feed(html)
     scanner.close()
     return scanner
+
+
+def train_into(state: AppState, store) -> str:
+    """Fit a tiny DECI on the state's data through the Discover step's worker; make it current."""
+    from deci_core.config import ModelConfig, TrainingConfig
+    from ui.discovery import DiscoveryState, train_and_store
+    from ui.graph_session import refit_key
+
+    data = state.data
+    model_config = ModelConfig(hidden=8, layers=1)
+    training = TrainingConfig(seed=0, preset="quick", max_steps=60, warmup_steps=20, batch_size=128,
+                              num_threads=1)
+    key, fingerprint = train_and_store(
+        report=lambda *a, **k: None, should_stop=lambda: False, table=data.table, schema=data.schema,
+        constraints=state.constraints, model_config=model_config, training_config=training, store=store,
+        key="run-tiny",
+        run_info={"data_name": data.name, "data_fingerprint": data.fingerprint, "preset": "quick"})
+    state.discovery = DiscoveryState(run_key=key, run_fingerprint=fingerprint)
+    session = state.graph
+    model = store.get(key)
+    session.effects_model, session.effects_graph = model, session.current  # stands in for a refit
+    store.put(refit_key(model, session.current, data.fingerprint), model,
+              {"kind": "refit", "names": list(session.current.names), "refit_of_data": data.fingerprint})
+    return key

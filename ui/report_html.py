@@ -291,9 +291,18 @@ def _assumptions(c: ReportContent) -> str:
 
 def _provenance(c: ReportContent) -> str:
     m = c.model or {}
-    rows = [["data fingerprint", (c.data.fingerprint if c.data else None) or "n/a"],
-            ["configuration hash", m.get("config_hash") or "n/a"], ["seed", m.get("seed", "n/a")],
-            ["app version", c.app_version], ["date", c.created]]
+    rows = [
+        ["data fingerprint", (c.data.fingerprint if c.data else None) or "n/a"],
+        ["configuration hash (model/training)", m.get("config_hash") or "n/a"],
+        ["model store key", m.get("run_key") or "n/a"],
+        ["training seed", m.get("seed", "n/a")],
+        ["app version", c.app_version],
+        ["date", c.created],
+    ]
     rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
-    return _table(["what", "value"], rows) + "<p class='muted'>Sections left out: " + _e(
-        ", ".join(OPTIONAL_SECTIONS[s] for s in OPTIONAL_SECTIONS if s not in c.sections) or "none") + ".</p>"
+    return (
+        _table(["what", "value"], rows)
+        + "<p class='muted'>Sections left out: "
+        + _e(", ".join(OPTIONAL_SECTIONS[s] for s in OPTIONAL_SECTIONS if s not in c.sections) or "none")
+        + ".</p>"
+    )

@@ -96,24 +96,35 @@ def current_model(state: Any) -> Any:
 
 
 def model_summary(state: Any) -> dict[str, Any] | None:
+    """Settings, seed and hashes of the current run (its run.json in the model store)."""
     run = current_run(state)
     if run is None:
         return None
-    settings = run.get("settings") or {}
-    seed = run.get("seed", _find(settings, "seed"))
-    return {"settings": settings, "seed": seed, "config_hash": run.get("config_hash"),
-            "data_fingerprint": run.get("data_fingerprint")}
+    model, training = run.get("model_config") or {}, run.get("training_config") or {}
+    settings = {"model": model, "training": training, "preset": run.get("preset"), "rows": run.get("rows")}
+    summary = run.get("summary")
+    if isinstance(summary, dict):
+        settings["fit"] = summary
+    return {
+        "settings": {k: v for k, v in settings.items() if v is not None},
+        "seed": training.get("seed"),
+        "config_hash": config_hash(model, training),
+        "run_key": run.get("key"),
+        "data_fingerprint": run.get("data_fingerprint"),
+    }
 
 
-def _find(d: Any, key: str) -> Any:
-    if isinstance(d, dict):
-        if key in d:
-            return d[key]
-        for value in d.values():
-            found = _find(value, key)
-            if found is not None:
-                return found
-    return None
+def config_hash(model: dict[str, Any], training: dict[str, Any]) -> str | None:
+    """The engine's configuration hashes (model/training), as the CLI prints them."""
+    from deci_core.config import ModelConfig, TrainingConfig
+    from deci_core.errors import ConfigError
+
+    try:
+        return (
+            f"{ModelConfig.from_dict(model).config_hash()}/{TrainingConfig.from_dict(training).config_hash()}"
+        )
+    except ConfigError:
+        return None
 
 
 def edge_probabilities(state: Any) -> dict[tuple[str, str], float]:
