@@ -1,9 +1,28 @@
-"""Data page (placeholder until its issue lands)."""
+"""Data page: load a table (upload or sample), check how it was understood, fix types, see warnings."""
 
 import streamlit as st
 
+from ui import data_views
 from ui.page import page_frame
 
 state = page_frame("Data")
-st.title("Data")
-st.warning("This step is not built yet.")
+st.title("📄 Data")
+st.write(
+    "Bring a table with one row per observation and one column per variable. Check below how each "
+    "column was understood: change a type or exclude a column before discovering causes."
+)
+data_views.render_loader(state)
+data = state.data
+if data is None:
+    st.info("No data yet: upload a file or pick a sample dataset above.")
+    st.stop()
+
+st.divider()
+data_views.render_overview(data)
+profile = data_views.render_columns(state)
+data = state.data
+data_views.render_missing_policy(data, profile)
+st.subheader("Warnings")
+data_views.render_warnings(profile)
+data_views.render_charts(data)
+st.page_link("pages/2_Constraints.py", label="Next: 2. Constraints (optional)", icon="🧩")

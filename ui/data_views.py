@@ -1,0 +1,270 @@
+"""The Data page's parts: loading (upload or sample), the column summary, type overrides, the
+missing-value policy, warnings and plotly figures.
+
+User strings (file and column names) never reach HTML: tables go through ``st.dataframe``,
+markdown gets backslash escapes (:func:`ui.graph_view.md_escape`) and plotly labels are
+entity-escaped. A rejected upload shows an error and leaves the loaded dataset in place.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from deci_core.data import VariableType, infer_schema
+from deci_core.datasets import DATASET_DIR, SAMPLES, load_sample
+from deci_core.errors import DeciError
+from deci_core.profiling import Profile, correlation_matrix, profile_table
+from deci_core.tables import MAX_UPLOAD_MB, SUPPORTED_SUFFIXES, list_sheets, read_table
+from ui.errors import describe_unexpected
+from ui.graph_view import md_escape
+from ui.state import MISSING_POLICIES, AppState, LoadedData
+
+UPLOAD_KEY = "data.uploader"
+_SEEN = "data.seen_upload"  # (file id, sheet) of the upload already processed, and its error if any
+TYPES = [t.value for t in VariableType]
+PREVIEW_ROWS = 200
+
+
+def render_loader(state: AppState) -> None:
+    """Upload a file or load a sample in one click; on success the dataset in ``state`` is replaced."""
+    upload, samples = st.columns([3, 2], gap="large")
+    with upload:
+        st.subheader("Upload a table")
+        file = st.file_uploader(
+            f"CSV, TSV, TXT, Parquet or Excel (.xlsx), up to {MAX_UPLOAD_MB} MB",
+            type=list(SUPPORTED_SUFFIXES),
+            key=UPLOAD_KEY,
+            help="The delimiter (comma, semicolon, tab), encoding (UTF-8, Latin-1) and decimal commas "
+            "are detected.",
+        )
+        if file is not None:
+            _handle_upload(state, file)
+    with samples:
+        st.subheader("…or try a sample")
+        for name, title in SAMPLES.items():
+            if st.button(title, key=f"data.sample.{name}", width="stretch"):
+                _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n))
+
+
+def _handle_upload(state: AppState, file) -> None:
+    content = file.getvalue()
+    sheet = None
+    if file.name.lower().endswith(".xlsx"):
+        try:
+            sheets = list_sheets(content)
+        except DeciError as exc:
+            st.error(md_escape(f"Could not load '{file.name}': {exc}"))
+            return
+        if len(sheets) > 1:
+            sheet = st.selectbox("Sheet", sheets, key="data.sheet", help="This workbook has several sheets.")
+    token = (file.file_id, sheet)
+    seen = st.session_state.get(_SEEN)
+    if seen and seen[0] == token:
+        if seen[1]:
+            st.error(seen[1])  # the rejection stays visible while that file is selected
+        return
+    label = file.name if sheet is None else f"{file.name} [{sheet}]"
+    error = _guarded(state, f"loading '{label}'", lambda: _upload_data(content, file.name, sheet, label))
+    st.session_state[_SEEN] = (token, error)
+
+
+def _upload_data(content: bytes, filename: str, sheet: str | None, label: str) -> LoadedData:
+    raw = read_table(content, filename, sheet=sheet)
+    return LoadedData(label, raw, infer_schema(raw), "drop", "upload")
+
+
+def _sample_data(name: str) -> LoadedData:
+    raw, _ = load_sample(name)
+    return LoadedData(name, raw, infer_schema(raw), "drop", "sample")
+
+
+def _guarded(state: AppState, action: str, build) -> str | None:
+    """Build a LoadedData and install it; on failure show (and return) the message, keeping the old data."""
+    try:
+        state.set_data(build())
+        return None
+    except DeciError as exc:
+        message = md_escape(f"Could not finish {action}: {exc}") + (
+            "\n\nThe dataset loaded before is still in use." if state.data else ""
+        )
+    except Exception as exc:  # noqa: BLE001 - the boundary is the point
+        message = md_escape(describe_unexpected(action, exc))
+    st.error(message)
+    return message
+
+
+def render_overview(data: LoadedData) -> None:
+    """Name, size, the data card of a sample, and a preview of the rows."""
+    rows, cols = data.raw.shape
+    source = "sample dataset" if data.source == "sample" else "uploaded file"
+    st.markdown(
+        f"**{md_escape(data.name)}** ({source}): **{rows:,} rows × {cols} columns**, "
+        f"{len(data.schema.names)} modelled variables."
+    )
+    if data.source == "sample":
+        card = DATASET_DIR / f"{data.name}.md"
+        if card.exists():
+            with st.expander("Data card: what the variables mean, the true graph and true effects"):
+                st.markdown(card.read_text(encoding="utf-8"))
+    with st.expander(f"Preview (first {min(rows, PREVIEW_ROWS)} rows)", expanded=True):
+        st.dataframe(data.raw.head(PREVIEW_ROWS), hide_index=True, height=260)
+
+
+def render_columns(state: AppState) -> Profile:
+    """The per-column table, and widgets to change a column's type (or exclude it)."""
+    data = state.data
+    profile = profile_table(data.raw, data.schema)
+    st.subheader("Columns")
+    st.dataframe(
+        profile.table(),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "reason": st.column_config.TextColumn("why this type", width="medium"),
+            "levels": st.column_config.TextColumn("levels (share)", width="medium"),
+            **{
+                c: st.column_config.NumberColumn(c, format="%.4g")
+                for c in ("mean", "std", "min", "median", "max")
+            },
+        },
+    )
+    names = list(data.raw.columns)
+    pick, kind, apply, reset = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+    column = pick.selectbox("Column", names, key="data.type_column")
+    current = data.schema[column].type.value
+    new_type = kind.selectbox(
+        "Type", TYPES, index=TYPES.index(current), key=f"data.type_value.{names.index(column)}"
+    )
+    if apply.button("Apply", key="data.type_apply", disabled=new_type == current):
+        set_type(state, column, new_type)
+        st.rerun()
+    if reset.button("Reset all", key="data.type_reset", help="Back to the inferred types"):
+        state.set_data(replace(data, schema=infer_schema(data.raw)))
+        st.rerun()
+    render_type_error()
+    return profile
+
+
+def set_type(state: AppState, column: str, new_type: str) -> bool:
+    """Retype one column (choose 'excluded' to leave it out); errors keep the schema as it was."""
+    data = state.data
+    try:
+        schema = data.schema.with_types({column: new_type}, data.raw)
+    except DeciError as exc:
+        st.session_state["data.type_error"] = md_escape(str(exc))
+        return False
+    except Exception as exc:  # noqa: BLE001 - the boundary is the point
+        st.session_state["data.type_error"] = md_escape(describe_unexpected("changing a column type", exc))
+        return False
+    state.set_data(replace(data, schema=schema))
+    st.session_state.pop("data.type_error", None)
+    return True
+
+
+def render_type_error() -> None:
+    """Show (once) why the last type change was refused."""
+    message = st.session_state.pop("data.type_error", None)
+    if message:
+        st.error(message)
+
+
+def render_missing_policy(data: LoadedData, profile: Profile) -> None:
+    """Missing values per column are in the table above; here the policy and its effect on the rows."""
+    st.subheader("Missing values")
+    dropped = profile.rows - profile.usable_rows
+    choice = st.radio(
+        "Rows with a missing value in a modelled column",
+        list(MISSING_POLICIES),
+        format_func=MISSING_POLICIES.get,
+        key="data.missing_policy",
+        horizontal=True,
+    )
+    if choice == "model":
+        st.info(
+            "The engine cannot handle missing values yet, so **dropping rows is still the active policy**."
+        )
+    if dropped:
+        st.write(
+            f"Active policy: drop rows. {dropped:,} of {profile.rows:,} rows have a missing (or infinite) "
+            f"value in a modelled column; **{profile.usable_rows:,} rows are used**."
+        )
+    else:
+        st.write(f"No missing values in the modelled columns: all {profile.rows:,} rows are used.")
+
+
+def render_warnings(profile: Profile) -> None:
+    if not profile.warnings:
+        st.success("No warnings: every column was understood.")
+    for warning in profile.warnings:
+        st.warning(md_escape(warning))
+
+
+def render_charts(data: LoadedData) -> None:
+    """One variable at a time (histogram or bar chart), and the correlation heatmap."""
+    st.subheader("Distributions and correlations")
+    names = list(data.raw.columns)
+    modelled = data.schema.names
+    default = names.index(modelled[0]) if modelled else 0
+    column = st.selectbox("Variable", names, index=default, key="data.chart_variable")
+    st.plotly_chart(
+        variable_figure(data.raw[column], column, data.schema[column].type), key="data.variable_chart"
+    )
+    corr = correlation_matrix(data.raw, data.schema)
+    if corr.shape[0] >= 2:
+        st.plotly_chart(correlation_figure(corr), key="data.correlation_chart")
+        st.caption("Pearson correlation of the continuous and binary variables (categoricals are left out).")
+
+
+def variable_figure(col: pd.Series, name: str, vtype: VariableType) -> go.Figure:
+    """Histogram for a continuous column, bar chart of level counts otherwise."""
+    label = html.escape(str(name))
+    numbers = pd.to_numeric(col, errors="coerce").replace([np.inf, -np.inf], np.nan).dropna()
+    if vtype is VariableType.CONTINUOUS and len(numbers):
+        fig = go.Figure(
+            go.Histogram(
+                x=numbers, nbinsx=40, marker_color="#4C78A8", hovertemplate="%{x}: %{y} rows<extra></extra>"
+            )
+        )
+        fig.update_layout(yaxis_title="rows")
+    else:
+        counts = col.astype("string").fillna("(missing)").value_counts().head(40)
+        fig = go.Figure(
+            go.Bar(
+                x=[html.escape(str(v)) for v in counts.index],
+                y=counts.to_numpy(),
+                marker_color="#4C78A8",
+                hovertemplate="%{x}: %{y} rows<extra></extra>",
+            )
+        )
+        fig.update_layout(yaxis_title="rows", xaxis_type="category")
+    fig.update_layout(
+        title=f"{label} ({vtype.value})", xaxis_title=label, height=340, margin=dict(l=40, r=20, t=50, b=40)
+    )
+    return fig
+
+
+def correlation_figure(corr: pd.DataFrame) -> go.Figure:
+    """Heatmap of a correlation matrix, -1 (red) to +1 (blue)."""
+    labels = [html.escape(str(n)) for n in corr.columns]
+    fig = go.Figure(
+        go.Heatmap(
+            z=corr.to_numpy(),
+            x=labels,
+            y=labels,
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            hovertemplate="%{y} · %{x}: r = %{z:.2f}<extra></extra>",
+        )
+    )
+    size = min(720, 160 + 22 * len(labels))
+    fig.update_layout(
+        title="Correlations", height=size, yaxis_autorange="reversed", margin=dict(l=40, r=20, t=50, b=40)
+    )
+    return fig
