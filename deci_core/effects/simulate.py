@@ -100,7 +100,7 @@ def average_effect(
         data_var.append(_data_variance(q, graph, data_rows, seed, ess / n) if data_rows else 0.0)
     return _estimate(
         q,
-        conditioning or {},
+        conditions.canonical if conditions else {},
         draws,
         np.array(per_graph),
         np.array(mc_var),
@@ -219,11 +219,27 @@ class _Conditions:
 
     def __init__(self, q: Query, conditioning: dict[str, Any], bandwidth: float) -> None:
         self.q, self.bandwidth = q, bandwidth
-        self.items = [(q.index(name), name, value) for name, value in conditioning.items()]
+        self.items = [(q.index(name), name, self._canonical(name, v)) for name, v in conditioning.items()]
+        self.canonical = {name: value for _, name, value in self.items}
         self.num_kernels = sum(1 for i, _, v in self.items if _is_point(v) and _continuous(q, i))
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def _canonical(self, name: str, value: Any) -> Any:
+        """Numbers for continuous modifiers (a point or a (low, high) range), levels otherwise."""
+        if self.q.encoder.spec(name).type is VariableType.CONTINUOUS:
+            if _is_point(value):
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    raise EffectQueryError(
+                        f"'{name}' is continuous: condition on a number or a range."
+                    ) from None
+            return _range(value, name)
+        if _is_point(value):
+            return self.q.canonical(name, value)
+        return [self.q.canonical(name, v) for v in value]
 
     def weights(self, x_obs: torch.Tensor, graph: np.ndarray, notes: set[str]) -> np.ndarray:
         w = np.ones(x_obs.shape[0])
