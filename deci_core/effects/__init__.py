@@ -19,7 +19,7 @@ from deci_core.effects.linear import LinearCheck, linear_backdoor
 from deci_core.effects.methods import EffectMethods
 from deci_core.effects.refit import point_posterior, refit_on_graph
 from deci_core.effects.setup import EffectQueryError, draw_graphs, has_path
-from deci_core.effects.simulate import average_effect
+from deci_core.effects.simulate import arm_samples, average_effect
 
 __all__ = [
     "CateCurve",
@@ -31,6 +31,7 @@ __all__ = [
     "FixedGraphModel",
     "IndividualEffects",
     "LinearCheck",
+    "arm_samples",
     "average_effect",
     "cate_curve",
     "counterfactual",

@@ -304,3 +304,35 @@ def _range(value: Any, name: str) -> tuple[float, float]:
             f"A range for '{name}' needs two numbers (low, high), got {value!r}."
         ) from None
     return min(low, high), max(low, high)
+
+
+def arm_samples(
+    model: Any,
+    treatment: str,
+    outcome: str,
+    treatment_value: Any,
+    control_value: Any,
+    *,
+    num_graphs: int = 20,
+    num_samples: int = 2000,
+    seed: int = 0,
+    outcome_level: Any = None,
+) -> pd.DataFrame:
+    """Simulated outcomes under both arms, for plotting their distributions.
+
+    Units are split between the distinct graphs in proportion to their weight. Returns a DataFrame
+    with ``arm`` ("treated" / "control") and ``value`` (the outcome in user units; for a discrete
+    outcome the probability of the chosen level given the simulated parents).
+    """
+    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
+    draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
+    counts = np.maximum(np.round(draws.weights * num_samples).astype(int), 1)
+    gen = torch.Generator(device=q.device).manual_seed(int(seed))
+    parts = []
+    for graph, count in zip(draws.graphs, counts, strict=True):
+        adj = q.adjacency(graph)
+        xa, xb = q.arms(q.sem.sample_noise(int(count), gen), adj)
+        for arm, x in (("treated", xa), ("control", xb)):
+            values = q.readout(x, adj, expected=True).double().cpu().numpy()
+            parts.append(pd.DataFrame({"arm": arm, "value": values}))
+    return pd.concat(parts, ignore_index=True)
