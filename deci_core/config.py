@@ -1,0 +1,180 @@
+"""Frozen, typed configurations for the DECI engine.
+
+:class:`ModelConfig` says *what* is learned (noise model, network size, prior strengths);
+:class:`TrainingConfig` says *how* (seed, budget, batch size, device). Both are JSON round-trippable
+with ``to_dict()`` / ``from_dict()`` (unknown keys raise :class:`~deci_core.errors.ConfigError`) and
+have a stable ``config_hash()`` for model stores.
+
+Presets (budgets measured on a 2-core CPU, see ``bench/RESULTS.md``); training stops at whichever
+limit comes first, or earlier once the edge probabilities have settled:
+
+========== ========== ============ =====================================================
+preset     max_steps  max_seconds  meant for
+========== ========== ============ =====================================================
+quick          1500        20      a first look; d <= 10 in seconds
+standard       4000        90      the default; d <= 20
+thorough      12000       600      larger graphs or a final answer
+========== ========== ============ =====================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from deci_core.errors import ConfigError
+
+PRESETS: dict[str, dict[str, float]] = {
+    "quick": {"max_steps": 1500, "max_seconds": 20.0},
+    "standard": {"max_steps": 4000, "max_seconds": 90.0},
+    "thorough": {"max_steps": 12000, "max_seconds": 600.0},
+}
+NOISE_MODELS = ("spline", "gaussian")
+GRADIENT_ESTIMATORS = ("enco",)
+
+_C = TypeVar("_C", bound="_Config")
+
+
+class _Config:
+    """Shared JSON behaviour: ``to_dict``, strict ``from_dict`` and ``config_hash``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[_C], d: dict[str, Any]) -> _C:
+        """Build from a dict; unknown keys or bad values raise ConfigError."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"{cls.__name__} must be a JSON object, got {type(d).__name__}.")
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"Unknown {cls.__name__} key(s) {unknown}; allowed keys are {sorted(known)}.")
+        try:
+            return cls(**d)
+        except TypeError as exc:
+            raise ConfigError(f"Invalid {cls.__name__}: {exc}") from exc
+
+    def config_hash(self) -> str:
+        """Stable 16-hex-digit hash of the settings (same settings -> same hash, across runs)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(f"{type(self).__name__}:{text}".encode()).hexdigest()[:16]
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class ModelConfig(_Config):
+    """What the model learns.
+
+    Attributes:
+        noise: continuous noise model, ``"spline"`` (rational-quadratic spline flow, DECI's default)
+            or ``"gaussian"`` (learned scale).
+        hidden: hidden units of each variable's network.
+        layers: hidden layers of each variable's network (>= 1).
+        spline_bins: bins of the spline flow.
+        spline_bound: the spline acts on ``[-bound, bound]`` (in noise standard deviations); it is the
+            identity outside.
+        sparsity: prior cost of one expected edge, in nats per data row (``log p(G)`` includes
+            ``-sparsity * E[#edges]``). Larger gives sparser graphs.
+        belief_strength: weight of soft beliefs: a belief "i -> j with probability b" adds
+            ``belief_strength * (p log b + (1 - p) log(1 - b))`` nats per data row to the prior,
+            where p is q's probability of the edge.
+        gradient_estimator: how q(G) gets gradients; ``"enco"`` (per-edge likelihood differences
+            over sampled graphs, as in ENCO).
+    """
+
+    noise: str = "spline"
+    hidden: int = 32
+    layers: int = 2
+    spline_bins: int = 8
+    spline_bound: float = 4.0
+    sparsity: float = 0.005
+    belief_strength: float = 0.05
+    gradient_estimator: str = "enco"
+
+    def __post_init__(self) -> None:
+        _check(self.noise in NOISE_MODELS, f"noise must be one of {NOISE_MODELS}, got {self.noise!r}.")
+        _check(self.hidden >= 1 and self.layers >= 1, "hidden and layers must be at least 1.")
+        _check(self.spline_bins >= 2 and self.spline_bound > 0, "spline_bins >= 2 and spline_bound > 0.")
+        _check(self.sparsity >= 0 and self.belief_strength >= 0, "sparsity and belief_strength must be >= 0.")
+        _check(
+            self.gradient_estimator in GRADIENT_ESTIMATORS,
+            f"gradient_estimator must be one of {GRADIENT_ESTIMATORS}, got {self.gradient_estimator!r}.",
+        )
+
+
+@dataclass(frozen=True)
+class TrainingConfig(_Config):
+    """How the model is trained.
+
+    Attributes:
+        seed: seeds every random draw of ``fit``; same seed and data on the same machine give the
+            same graph.
+        preset: ``"quick"``, ``"standard"`` or ``"thorough"``: default budgets (module docstring).
+        max_steps: optimisation steps; ``None`` takes the preset's.
+        max_seconds: wall-clock budget; ``None`` takes the preset's. Training stops at whichever
+            limit comes first (on a seconds limit, results depend on machine speed).
+        batch_size: rows per step; in discovery, split evenly among the graph samples.
+        learning_rate: Adam step size of the SEM (functions and noise).
+        graph_learning_rate: Adam step size of the graph logits.
+        graph_samples: graphs drawn from q(G) per step for the gradient estimator.
+        warmup_steps: steps at the start during which only the SEM learns (q(G) stays uniform).
+        al_interval: steps between augmented-Lagrangian updates of the acyclicity multiplier.
+        al_rho: initial acyclicity penalty weight (grows by 10x when acyclicity stalls).
+        patience: stop early when no edge probability moved by more than 0.02 over this many steps
+            and the expected graph is acyclic (0 disables).
+        progress_every: steps between progress callbacks (edge probabilities included).
+        device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
+        num_threads: CPU threads for torch during fit; ``None`` means ``min(4, os.cpu_count())``.
+    """
+
+    seed: int = 0
+    preset: str = "standard"
+    max_steps: int | None = None
+    max_seconds: float | None = None
+    batch_size: int = 1024
+    learning_rate: float = 3e-3
+    graph_learning_rate: float = 1e-2
+    graph_samples: int = 16
+    warmup_steps: int = 300
+    al_interval: int = 200
+    al_rho: float = 1.0
+    patience: int = 800
+    progress_every: int = 25
+    device: str = "auto"
+    num_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _check(self.preset in PRESETS, f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}.")
+        _check(self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1.")
+        _check(self.max_seconds is None or self.max_seconds > 0, "max_seconds must be > 0.")
+        _check(self.graph_samples >= 2, "graph_samples must be >= 2.")
+        _check(self.batch_size >= self.graph_samples, "batch_size must be >= graph_samples.")
+        _check(self.learning_rate > 0 and self.graph_learning_rate > 0, "learning rates must be > 0.")
+        _check(self.al_interval >= 1 and self.al_rho > 0, "al_interval >= 1 and al_rho > 0.")
+        _check(self.patience >= 0 and self.progress_every >= 1, "patience >= 0 and progress_every >= 1.")
+        _check(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}.")
+        _check(self.num_threads is None or self.num_threads >= 1, "num_threads must be >= 1.")
+
+    @property
+    def steps(self) -> int:
+        """The step budget: ``max_steps`` or the preset's."""
+        return int(self.max_steps if self.max_steps is not None else PRESETS[self.preset]["max_steps"])
+
+    @property
+    def seconds(self) -> float:
+        """The time budget in seconds: ``max_seconds`` or the preset's."""
+        return float(self.max_seconds if self.max_seconds is not None else PRESETS[self.preset]["max_seconds"])
+
+    @property
+    def threads(self) -> int:
+        """CPU threads torch uses during fit."""
+        return self.num_threads or min(4, os.cpu_count() or 1)

@@ -1,0 +1,88 @@
+"""DAG utilities. One convention throughout: ``A[i, j] = 1`` means i -> j (row parent, column child)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def acyclicity(adjacency: torch.Tensor) -> torch.Tensor:
+    """NOTEARS acyclicity ``h(A) = tr(exp(A * A)) - d``; 0 exactly for DAGs, > 0 with a cycle.
+
+    Args:
+        adjacency: (..., d, d) non-negative weights or edge probabilities.
+
+    Returns:
+        (...,) the penalty (differentiable).
+    """
+    d = adjacency.shape[-1]
+    return torch.linalg.matrix_exp(adjacency * adjacency).diagonal(dim1=-2, dim2=-1).sum(-1) - d
+
+
+def is_dag(adjacency: np.ndarray) -> bool:
+    """True when the (d, d) 0/1 adjacency has no directed cycle (self-loops count as cycles)."""
+    return topological_levels(adjacency) is not None
+
+
+def topological_levels(adjacency: np.ndarray) -> list[np.ndarray] | None:
+    """Group nodes by depth: level 0 has no parents, level k only parents in levels < k.
+
+    Args:
+        adjacency: (d, d) 0/1 adjacency.
+
+    Returns:
+        Node indices per level (all nodes of a level can be computed together), or None if cyclic.
+    """
+    a = np.asarray(adjacency, dtype=bool).copy()
+    remaining = np.ones(a.shape[0], dtype=bool)
+    levels = []
+    while remaining.any():
+        in_deg = a[remaining][:, remaining].sum(0)
+        ready = np.flatnonzero(remaining)[in_deg == 0]
+        if ready.size == 0:
+            return None
+        levels.append(ready)
+        remaining[ready] = False
+    return levels
+
+
+def topological_order(adjacency: np.ndarray) -> np.ndarray:
+    """A topological order of a DAG (d,); raises ValueError on a cyclic graph."""
+    levels = topological_levels(adjacency)
+    if levels is None:
+        raise ValueError("graph has a directed cycle")
+    return np.concatenate(levels) if levels else np.zeros(0, dtype=int)
+
+
+def greedy_dag(
+    candidates: np.ndarray, probs: np.ndarray, required: np.ndarray | None = None
+) -> np.ndarray:
+    """Keep candidate edges in order of decreasing probability, dropping any that closes a cycle.
+
+    Required edges go first (they are acyclic by constraint validation). As a result, on every cycle
+    of the candidates the least probable edge is the one dropped.
+
+    Args:
+        candidates: (d, d) bool, edges to consider (forbidden edges must already be excluded).
+        probs: (d, d) float, edge probabilities used for the order.
+        required: (d, d) bool or None, edges that are always kept.
+
+    Returns:
+        (d, d) bool DAG.
+    """
+    d = candidates.shape[0]
+    cand = np.asarray(candidates, dtype=bool) & ~np.eye(d, dtype=bool)
+    req = np.zeros_like(cand) if required is None else np.asarray(required, dtype=bool)
+    cand = cand | req
+    rows, cols = np.nonzero(cand)
+    key = np.asarray(probs, dtype=float)[rows, cols] + 2.0 * req[rows, cols]
+    order = np.argsort(-key, kind="stable")
+    dag = np.zeros((d, d), dtype=bool)
+    reach = np.eye(d, dtype=bool)  # reach[a, b]: b reachable from a (incl. a == b)
+    for k in order:
+        i, j = rows[k], cols[k]
+        if reach[j, i]:
+            continue  # j already reaches i: i -> j would close a cycle
+        dag[i, j] = True
+        reach |= np.outer(reach[:, i], reach[j, :])
+    return dag

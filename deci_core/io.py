@@ -1,0 +1,115 @@
+"""Saving and loading fitted models: JSON for everything readable, a state dict for the weights.
+
+A model directory holds:
+
+- ``config.json``: ``{"model": ModelConfig, "training": TrainingConfig}``;
+- ``meta.json``: format name and version, variable names, schema, encoder, constraints, graph
+  posterior and fit summary;
+- ``weights.pt``: the SEM's state dict (tensors only), read with ``torch.load(weights_only=True)``.
+
+Nothing is pickled. Files are written to temporary names and renamed, so a killed process never
+leaves a half-written file under its final name. Loading checks the format and version and raises
+:class:`~deci_core.errors.ModelFileError` with what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.data import TableEncoder, TableSchema
+from deci_core.errors import DeciError, ModelFileError
+from deci_core.graph.posterior import GraphPosterior
+from deci_core.training.loop import FitSummary
+
+if TYPE_CHECKING:
+    from deci_core.model import DECI
+
+FORMAT = "deci-studio-model"
+FORMAT_VERSION = 1
+FILES = ("config.json", "meta.json", "weights.pt")
+
+
+def save_model(model: DECI, path: Path) -> Path:
+    """Write a fitted model to directory ``path`` (created if needed). Returns the path."""
+    path.mkdir(parents=True, exist_ok=True)
+    config = {"model": model.model_config.to_dict(), "training": model.training_config.to_dict()}
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "names": list(model.encoder_.names),
+        "schema": model.schema_.to_dict(),
+        "encoder": model.encoder_.to_dict(),
+        "constraints": model.constraints_.to_dict(),
+        "graph_posterior": model.graph_posterior_.to_dict(),
+        "fit_summary": model.fit_summary_.to_dict(),
+    }
+    _atomic_write(path / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
+    _atomic_write(path / "meta.json", lambda f: f.write(json.dumps(meta, indent=2, default=str).encode()))
+    state = {k: v.detach().cpu() for k, v in model.sem_.state_dict().items()}
+    _atomic_write(path / "weights.pt", lambda f: torch.save(state, f))
+    return path
+
+
+def load_model(cls: type[DECI], path: Path) -> DECI:
+    """Read a model written by :func:`save_model`.
+
+    Raises:
+        ModelFileError: a file is missing, unreadable, of another format/version, or inconsistent.
+    """
+    missing = [name for name in FILES if not (path / name).is_file()]
+    if missing:
+        raise ModelFileError(f"'{path}' is not a saved model: missing {missing}. Save one with model.save(dir).")
+    config, meta = _read_json(path / "config.json"), _read_json(path / "meta.json")
+    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"'{path}' holds format {meta.get('format')!r} version {meta.get('format_version')!r}; "
+            f"this version reads {FORMAT!r} version {FORMAT_VERSION}. Refit the model."
+        )
+    try:
+        model = cls(ModelConfig.from_dict(config["model"]), TrainingConfig.from_dict(config["training"]))
+        _restore(model, meta, path / "weights.pt")
+    except DeciError as exc:
+        raise ModelFileError(f"'{path}' could not be loaded: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a corrupt file
+        raise ModelFileError(f"'{path}' is corrupted or incomplete ({type(exc).__name__}: {exc}).") from exc
+    return model
+
+
+def _restore(model: DECI, meta: dict[str, Any], weights: Path) -> None:
+    from deci_core.constraints import Constraints
+
+    encoder = TableEncoder.from_dict(meta["encoder"])
+    sem = model._new_sem(encoder)
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    sem.load_state_dict(state, strict=True)
+    model.schema_ = TableSchema.from_dict(meta["schema"])
+    model.encoder_ = encoder
+    model.constraints_ = Constraints.from_dict(meta["constraints"])
+    model.sem_ = sem.eval()
+    model.graph_posterior_ = GraphPosterior.from_dict(meta["graph_posterior"])
+    model.fit_summary_ = FitSummary(**meta["fit_summary"])
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"'{path}' is not readable JSON ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise ModelFileError(f"'{path}' should hold a JSON object.")
+    return data
+
+
+def _atomic_write(target: Path, write) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)

@@ -1,0 +1,164 @@
+"""The training loop: minibatched Adam on the ELBO, with budgets, progress and cancellation.
+
+Two modes share the loop: discovery (``graph`` given: learn q(G) and the SEM together) and
+fixed-graph fitting (``adjacency`` given: learn only the SEM's functions and noise, much faster; what
+``refit_on_graph`` builds on). Stops at ``TrainingConfig.steps``, at ``TrainingConfig.seconds``, or
+when converged: the edge probabilities (or, for a fixed graph, the smoothed objective) stopped moving
+for ``patience`` steps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from deci_core.config import TrainingConfig
+from deci_core.graph.distribution import EdgeLogits
+from deci_core.sem import SEM
+from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.lagrangian import AugmentedLagrangian
+from deci_core.training.objective import GraphPrior, StepTerms, discovery_terms, fixed_graph_terms
+
+_PROB_TOLERANCE = 0.02
+_OBJECTIVE_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What a training run did. ``stopped`` is "max_steps", "max_seconds" or "converged"."""
+
+    steps: int
+    seconds: float
+    objective: float
+    acyclicity: float
+    num_edges: int
+    stopped: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train(
+    sem: SEM,
+    x: torch.Tensor,
+    config: TrainingConfig,
+    *,
+    graph: EdgeLogits | None = None,
+    prior: GraphPrior | None = None,
+    adjacency: torch.Tensor | None = None,
+    callbacks: Iterable[Callback] = (),
+) -> FitSummary:
+    """Fit ``sem`` (and ``graph``, in discovery mode) to encoded data in place.
+
+    Args:
+        sem: the SEM to train. x: (N, C) encoded data on the SEM's device.
+        config: budgets, batch size, learning rates, seed.
+        graph: q(G) to learn (discovery). prior: its prior (required with ``graph``).
+        adjacency: (d, d) fixed graph (fixed-graph mode); exactly one of graph / adjacency.
+        callbacks: see :mod:`deci_core.training.callbacks`.
+
+    Raises:
+        FitCancelled: a callback asked to stop (parameters are then partly trained: discard them).
+    """
+    if (graph is None) == (adjacency is None):
+        raise ValueError("train needs exactly one of graph (discovery) or adjacency (fixed graph)")
+    callbacks = list(callbacks)
+    device = x.device
+    gen_cpu = torch.Generator().manual_seed(config.seed)
+    gen_dev = torch.Generator(device=device).manual_seed(config.seed + 1)
+    groups = [{"params": sem.parameters(), "lr": config.learning_rate}]
+    if graph is not None:
+        groups.append({"params": graph.parameters(), "lr": config.graph_learning_rate})
+    optimizer = torch.optim.Adam(groups)
+    lagrangian = AugmentedLagrangian(rho=config.al_rho)
+    state = _RunState(config, time.perf_counter())
+    batch = config.batch_size  # drawn with replacement, so small tables work too
+    h_window: list[float] = []
+    while True:
+        idx = torch.randint(x.shape[0], (batch,), generator=gen_cpu).to(device)
+        if graph is not None:
+            assert prior is not None
+            terms = discovery_terms(
+                sem, graph.probs(), x[idx], prior, lagrangian.penalty, x.shape[0], config.graph_samples, gen_dev
+            )
+        else:
+            terms = fixed_graph_terms(sem, adjacency, x[idx])
+        optimizer.zero_grad(set_to_none=True)
+        terms.loss.backward()
+        if graph is not None and state.step < config.warmup_steps:
+            graph.zero_grad(set_to_none=True)  # let the functions fit before the graph moves
+        optimizer.step()
+        state.record(terms)
+        h_window.append(terms.acyclicity)
+        if graph is not None and state.step % config.al_interval == 0:
+            lagrangian.update(float(np.mean(h_window)))
+            h_window.clear()
+        probs = _probs(graph)
+        stopped = state.stop_reason(probs)
+        if stopped or state.step % config.progress_every == 0:
+            notify(callbacks, state.progress(probs, done=bool(stopped)))
+        if stopped:
+            return state.summary(probs, stopped)
+
+
+def _probs(graph: EdgeLogits | None) -> np.ndarray | None:
+    if graph is None:
+        return None
+    with torch.no_grad():
+        return graph.probs().cpu().numpy().astype(float)
+
+
+class _RunState:
+    """Step counter, smoothed objective, budgets and the convergence test."""
+
+    def __init__(self, config: TrainingConfig, start: float) -> None:
+        self.config, self.start = config, start
+        self.step, self.objective, self.acyclicity = 0, float("nan"), 0.0
+        self.anchor: np.ndarray | float | None = None
+        self.anchor_step = 0
+
+    def record(self, terms: StepTerms) -> None:
+        self.step += 1
+        smooth = 0.98 if self.step > 1 else 0.0
+        self.objective = terms.objective if self.step == 1 else smooth * self.objective + (1 - smooth) * terms.objective
+        self.acyclicity = terms.acyclicity
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def stop_reason(self, probs: np.ndarray | None) -> str:
+        if self.step >= self.config.steps:
+            return "max_steps"
+        if self.elapsed() >= self.config.seconds:
+            return "max_seconds"
+        return "converged" if self._converged(probs) else ""
+
+    def _converged(self, probs: np.ndarray | None) -> bool:
+        patience = self.config.patience
+        if not patience or self.step % patience:
+            return False
+        current = probs.copy() if probs is not None else self.objective
+        previous, self.anchor = self.anchor, current
+        if previous is None or self.step < 2 * patience:
+            return False
+        if probs is None:
+            return float(previous) - float(current) < _OBJECTIVE_TOLERANCE
+        return float(np.abs(current - previous).max()) < _PROB_TOLERANCE and self.acyclicity < 1e-3
+
+    def progress(self, probs: np.ndarray | None, done: bool = False) -> FitProgress:
+        elapsed = self.elapsed()
+        by_steps = elapsed / self.step * (self.config.steps - self.step)
+        eta = 0.0 if done else max(0.0, min(by_steps, self.config.seconds - elapsed))
+        edges = int((probs > 0.5).sum()) if probs is not None else 0
+        return FitProgress(
+            self.step, self.config.steps, self.objective, self.acyclicity, edges, elapsed, eta, probs, done
+        )
+
+    def summary(self, probs: np.ndarray | None, stopped: str) -> FitSummary:
+        edges = int((probs > 0.5).sum()) if probs is not None else 0
+        return FitSummary(self.step, round(self.elapsed(), 3), self.objective, self.acyclicity, edges, stopped)

@@ -1,0 +1,31 @@
+import pytest
+
+from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.errors import ConfigError
+
+
+def test_round_trip_and_stable_hash():
+    cfg = TrainingConfig(seed=3, preset="quick", max_seconds=5.0)
+    again = TrainingConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+    assert again.config_hash() == cfg.config_hash()
+    assert TrainingConfig(seed=4).config_hash() != TrainingConfig(seed=3).config_hash()
+
+
+@pytest.mark.parametrize("cls", [ModelConfig, TrainingConfig])
+def test_from_dict_rejects_unknown_keys(cls):
+    with pytest.raises(ConfigError, match="nosie"):
+        cls.from_dict({"nosie": "spline"})
+
+
+def test_bad_values_are_config_errors():
+    with pytest.raises(ConfigError, match="noise"):
+        ModelConfig(noise="cauchy")
+    with pytest.raises(ConfigError, match="preset"):
+        TrainingConfig(preset="fast")
+
+
+def test_preset_budgets_and_overrides():
+    assert TrainingConfig(preset="quick").steps < TrainingConfig(preset="thorough").steps
+    assert TrainingConfig(preset="quick", max_steps=7).steps == 7
+    assert TrainingConfig(max_seconds=2.5).seconds == 2.5
