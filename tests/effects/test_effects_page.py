@@ -1,0 +1,87 @@
+"""AppTest for the Effects page: a tiny model fitted on a known graph is put into the session state."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from deci_core.data import infer_schema
+from deci_core.graph.edits import CausalGraph
+from tests.conftest import APP_DIR
+from tests.effects.conftest import NAMES, adjacency
+from ui.graph_session import GraphSession
+from ui.state import STATE_KEY, AppState, LoadedData
+
+PAGE = "pages/5_Effects.py"
+
+
+def open_page(state: AppState | None) -> AppTest:
+    at = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).run()
+    if state is not None:
+        at.session_state[STATE_KEY] = state
+    return at.switch_page(PAGE).run()
+
+
+def _state(model, df) -> AppState:
+    state = AppState()
+    state.data = LoadedData("linear.csv", df, infer_schema(df))
+    session = GraphSession.from_graph(CausalGraph.from_adjacency(NAMES, adjacency()), "test graph")
+    session.effects_model, session.effects_graph = model, session.current
+    state.graph = session
+    return state
+
+
+def _settle(at: AppTest) -> AppTest:
+    effects = at.session_state[STATE_KEY].effects
+    for job in (effects.job, effects.curve_job):
+        if job is not None:
+            job.join(60)
+    return at.run()
+
+
+def test_without_a_model_the_page_says_what_to_do():
+    at = open_page(None)
+    assert not at.exception
+    assert any("No model yet" in i.value for i in at.info)
+
+
+@pytest.mark.timeout(120)
+def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
+    at = open_page(_state(linear_model, linear_data))
+    assert not at.exception
+    at.selectbox(key="effects.treatment").select("t").run()
+    at.selectbox(key="effects.outcome").select("y").run()
+    at.number_input(key="effects.a.t").set_value(1.0).run()
+    at.number_input(key="effects.b.t").set_value(0.0).run()
+    at.button(key="effects.run").click().run()
+    at = _settle(at)
+    assert not at.exception
+    sentence = " ".join(s.value for s in at.success)
+    assert "Raising t from 0 to 1 changes y by +" in sentence
+    effects = at.session_state[STATE_KEY].effects
+    assert abs(effects.result.estimate.value - 2.0) < 0.3 and effects.result.linear is not None
+    assert len(at.get("plotly_chart")) >= 1
+
+    at.button(key="effects.add").click().run()
+    item = at.session_state[STATE_KEY].effects.report_items[0]
+    assert item["estimate"]["query"]["treatment"] == "t" and item["linear_check"]["adjustment_set"] == ["w"]
+    assert item["sentence"].startswith("Raising t")
+
+    at.selectbox(key="effects.modifier").select("w").run()
+    at.button(key="effects.curve").click().run()
+    at = _settle(at)
+    assert at.session_state[STATE_KEY].effects.result.curve.modifier == "w"
+
+    at.number_input(key="effects.cf_row").set_value(3).run()
+    at.number_input(key="effects.cf_value").set_value(float(linear_data["t"].iloc[3]) + 1).run()
+    at.button(key="effects.cf_run").click().run()
+    assert not at.exception
+    cf = at.session_state[STATE_KEY].effects.what_if
+    assert cf.value - float(linear_data["y"].iloc[3]) == pytest.approx(2.0, abs=0.3)
+
+
+def test_no_path_is_warned(linear_model, linear_data):
+    at = open_page(_state(linear_model, linear_data))
+    at.selectbox(key="effects.treatment").select("u").run()
+    at.selectbox(key="effects.outcome").select("y").run()
+    assert any("no directed path" in w.value for w in at.warning)
