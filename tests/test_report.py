@@ -10,8 +10,19 @@ from datetime import UTC, datetime
 import plotly.offline
 import pytest
 
-from tests.report_fixtures import estimates, finished_state, report_items, scan
-from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view, estimates_csv
+from tests.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
+from ui.graph_session import DISCOVERED
+from ui.report import (
+    OPTIONAL_SECTIONS,
+    PdfUnavailable,
+    ReportState,
+    chromium_path,
+    content_from_state,
+    effect_view,
+    estimates_csv,
+    graph_files,
+    html_to_pdf,
+)
 from ui.report_html import fmt, render_html
 from ui.state import AppState
 
@@ -137,3 +148,25 @@ def test_estimates_csv_has_full_precision_numbers():
     est = estimates()["age-recovery"]
     assert float(rows[0]["value"]) == est.value and float(rows[0]["ci95_high"]) == est.interval_95[1]
     assert rows[0]["treatment"] == "age" and rows[0]["linear_value"] == ""
+
+
+def test_graph_exports_in_every_format():
+    from deci_core.graph.formats import read_graph
+
+    state = finished_state()
+    files = graph_files(state, REVIEWED)
+    assert set(files) == {f"graph.{ext}" for ext in ("gml", "dot", "dagitty.txt", "json", "csv", "svg")}
+    for name, kind in (("graph.gml", "gml"), ("graph.dot", "dot"), ("graph.json", "json")):
+        assert read_graph(files[name], kind, NAMES).edges == state.graph.versions[REVIEWED].edges
+    assert graph_files(state, DISCOVERED)["graph.csv"].count("\n") > files["graph.csv"].count("\n")
+    assert graph_files(AppState(), None) == {}
+
+
+def test_pdf_prints_with_chromium_or_says_how_to_get_one(report, monkeypatch):
+    _, html = report
+    if chromium_path() is not None:
+        assert html_to_pdf(html).startswith(b"%PDF")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr("ui.report.chromium_path", lambda: None)
+    with pytest.raises(PdfUnavailable, match="print it to PDF"):
+        html_to_pdf(html)
