@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,11 @@ _OBJECTIVE_TOLERANCE = 1e-3
 
 @dataclass(frozen=True)
 class FitSummary:
-    """What a training run did. ``stopped`` is "max_steps", "max_seconds" or "converged"."""
+    """What a training run did. ``stopped`` is "max_steps", "max_seconds" or "converged".
+
+    ``rows`` is the number of training rows (0 when unknown, e.g. files saved before it was recorded);
+    effect estimates use it for the finite-data part of their uncertainty.
+    """
 
     steps: int
     seconds: float
@@ -38,6 +42,7 @@ class FitSummary:
     acyclicity: float
     num_edges: int
     stopped: str
+    rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +108,7 @@ def train(
         if stopped or state.step % config.progress_every == 0:
             notify(callbacks, state.progress(probs, done=bool(stopped)))
         if stopped:
-            return state.summary(probs, stopped)
+            return replace(state.summary(probs, stopped), rows=int(x.shape[0]))
 
 
 def _probs(graph: EdgeLogits | None) -> np.ndarray | None:
