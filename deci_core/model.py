@@ -27,6 +27,7 @@ import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.data import TableEncoder, TableSchema, infer_schema
+from deci_core.effects.methods import EffectMethods
 from deci_core.errors import DataError, NotFittedError
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.graph.posterior import GraphPosterior
@@ -38,7 +39,7 @@ from deci_core.training.objective import GraphPrior
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
 
 
-class DECI:
+class DECI(EffectMethods):
     """Deep End-to-end Causal Inference: a posterior over DAGs and an SEM to intervene on.
 
     Args:
