@@ -16,6 +16,7 @@ from typing import Any
 
 from deci_core.cli import load_run, read_csv, register
 from deci_core.effects.individual import counterfactual, individual_effects
+from deci_core.effects.methods import training_rows
 from deci_core.effects.setup import EffectQueryError
 from deci_core.effects.simulate import average_effect
 
@@ -81,7 +82,7 @@ def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = 
         num_samples=args.num_samples,
         seed=args.seed,
         outcome_level=args.outcome_level,
-        data_rows=_rows(model),
+        data_rows=training_rows(model),
     )
     return _finite(est.to_dict())
 
@@ -153,13 +154,6 @@ def _assignment(text: str) -> tuple[str, str]:
     if not sep or not name.strip():
         raise EffectQueryError(f"Write --set as T=value; got {text!r}.")
     return name.strip(), value.strip()
-
-
-def _rows(model: Any) -> int | None:
-    """Training rows, when the model records them (for the finite-data part of the uncertainty)."""
-    rows = getattr(model, "num_rows_", None)
-    summary = getattr(model, "fit_summary_", None)
-    return rows or getattr(summary, "rows", None) or None
 
 
 def _finite(value: Any) -> Any:

@@ -29,6 +29,7 @@ from deci_core.effects import (
     counterfactual,
     linear_backdoor,
 )
+from deci_core.effects.methods import training_rows
 from deci_core.effects.setup import descendants
 from ui.jobs import Job, start_job
 
@@ -195,7 +196,7 @@ def _estimate(
 ) -> EffectResult | None:
     start = time.perf_counter()
     report(0.05, "simulating both arms over sampled graphs")
-    rows = len(table) if table is not None else getattr(model, "num_rows_", None)
+    rows = training_rows(model) or (len(table) if table is not None else None)
     est = average_effect(model, **query, **settings, data_rows=rows)
     if should_stop():
         return None

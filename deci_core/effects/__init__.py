@@ -13,7 +13,6 @@ curve, individual (ITE/counterfactuals), linear, refit. Each module's docstring 
 
 from deci_core.effects.curve import CateCurve, cate_curve
 from deci_core.effects.estimate import EffectEstimate, EffectQuery
-from deci_core.effects.fixed import FixedGraphModel
 from deci_core.effects.individual import Counterfactual, IndividualEffects, counterfactual, individual_effects
 from deci_core.effects.linear import LinearCheck, linear_backdoor
 from deci_core.effects.methods import EffectMethods
@@ -42,3 +41,12 @@ __all__ = [
     "point_posterior",
     "refit_on_graph",
 ]
+
+
+def __getattr__(name: str):
+    """``FixedGraphModel`` is a DECI subclass: imported on first use (model.py imports this package)."""
+    if name == "FixedGraphModel":
+        from deci_core.effects.fixed import FixedGraphModel
+
+        return FixedGraphModel
+    raise AttributeError(f"module 'deci_core.effects' has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""A fitted SEM on a known graph, without discovery: what benchmarks and tests query effects on."""
+"""A DECI fitted on a known graph, without discovery (imported graphs, benchmarks, tests).
+
+The result is a real :class:`~deci_core.model.DECI` (it saves, loads and answers effect queries)
+whose graph posterior is a point mass on the given DAG.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.data import TableEncoder, TableSchema, infer_schema
-from deci_core.effects.methods import EffectMethods
 from deci_core.effects.refit import (
     check_adjacency,
     fresh_sem,
@@ -16,22 +18,17 @@ from deci_core.effects.refit import (
     train_fixed,
     training_for_refit,
 )
+from deci_core.model import DECI
 
 
-class FixedGraphModel(EffectMethods):
-    """A fitted SEM on a known graph without discovery (benchmarks, tests): the effect-query surface.
+class FixedGraphModel(DECI):
+    """``FixedGraphModel(model_config, training_config).fit(df, adjacency)``: the SEM on a fixed DAG.
 
-    Attributes (after :meth:`fit`): schema_, encoder_, sem_, graph_posterior_ (point mass),
-    refit_summary_, num_rows_.
+    Fitted attributes are DECI's (``constraints_`` empty, ``fit_summary_`` from the fixed-graph
+    training) plus ``num_rows_``.
     """
 
-    def __init__(
-        self, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None
-    ):
-        self.model_config = model_config or ModelConfig()
-        self.training_config = training_config or TrainingConfig()
-
-    def fit(
+    def fit(  # type: ignore[override]  # a graph instead of constraints
         self,
         df: pd.DataFrame,
         adjacency: Any,
@@ -41,12 +38,17 @@ class FixedGraphModel(EffectMethods):
         max_seconds: float | None = None,
         callbacks=(),
     ) -> FixedGraphModel:
+        """Fit the SEM's functions and noise on ``df`` with the graph held at ``adjacency`` (a DAG)."""
+        from deci_core.constraints import Constraints
+
+        self._clear()
         schema = schema or infer_schema(df)
         encoder = TableEncoder.fit(df, schema)
         adj = check_adjacency(encoder.names, adjacency)
         config = training_for_refit(self.training_config, steps, max_seconds)
         sem = fresh_sem(encoder, self.model_config, config.seed)
-        self.refit_summary_ = train_fixed(sem, encoder.encode(df), adj, config, callbacks)
-        self.schema_, self.encoder_, self.sem_ = schema, encoder, sem
-        self.graph_posterior_, self.num_rows_ = point_posterior(encoder.names, adj), len(df)
+        summary = train_fixed(sem, encoder.encode(df), adj, config, callbacks)
+        self.schema_, self.encoder_, self.constraints_, self.sem_ = schema, encoder, Constraints(), sem
+        self.graph_posterior_, self.fit_summary_ = point_posterior(encoder.names, adj), summary
+        self.num_rows_ = len(df)
         return self

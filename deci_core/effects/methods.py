@@ -20,6 +20,12 @@ from deci_core.effects.refit import check_adjacency, refit_on_graph
 from deci_core.effects.simulate import average_effect
 
 
+def training_rows(model: Any) -> int | None:
+    """Rows the model was trained on (``num_rows_`` or ``fit_summary_.rows``), None when unknown."""
+    rows = getattr(model, "num_rows_", None) or getattr(getattr(model, "fit_summary_", None), "rows", 0)
+    return int(rows) if rows else None
+
+
 class EffectMethods:
     """``ate``, ``cate``, ``cate_curve``, ``ite``, ``counterfactual``, ``refit_on_graph``,
     ``linear_cross_check`` on a fitted model (``encoder_``, ``sem_``, ``graph_posterior_``)."""
@@ -47,7 +53,7 @@ class EffectMethods:
             num_samples=num_samples,
             seed=seed,
             outcome_level=outcome_level,
-            data_rows=getattr(self, "num_rows_", None),
+            data_rows=training_rows(self),
         )
 
     def cate(
@@ -76,7 +82,7 @@ class EffectMethods:
             num_samples=num_samples,
             seed=seed,
             outcome_level=outcome_level,
-            data_rows=getattr(self, "num_rows_", None),
+            data_rows=training_rows(self),
             bandwidth=bandwidth,
         )
 

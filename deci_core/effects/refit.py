@@ -82,8 +82,8 @@ def refit_on_graph(
         callbacks: progress callbacks, as for ``fit`` (one returning "stop" cancels).
 
     Returns:
-        The refitted copy; ``graph_posterior_`` is a point mass on the DAG, ``refit_summary_`` says
-        what training did, ``num_rows_`` the rows used.
+        The refitted copy; ``graph_posterior_`` is a point mass on the DAG, ``fit_summary_`` says
+        what the fixed-graph training did, ``num_rows_`` the rows used.
     """
     names = list(model.encoder_.names)
     adj = check_adjacency(names, adjacency)
@@ -96,7 +96,7 @@ def refit_on_graph(
     summary = train_fixed(sem, model.encoder_.encode(df), adj, config, callbacks)
     new = copy.copy(model)
     new.sem_, new.graph_posterior_ = sem, point_posterior(names, adj)
-    new.refit_summary_, new.num_rows_ = summary, len(df)
+    new.fit_summary_, new.num_rows_ = summary, len(df)
     return new
 
 
