@@ -48,8 +48,10 @@ def render_loader(state: AppState) -> None:
     with samples:
         st.subheader("…or try a sample")
         for name, title in SAMPLES.items():
-            if st.button(title, key=f"data.sample.{name}", width="stretch"):
-                _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n))
+            label, _, detail = title.partition(": ")
+            if st.button(label, key=f"data.sample.{name}", help=detail or None, width="stretch"):
+                if _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n)) is None:
+                    st.rerun()  # redraw the sidebar's step status with the new data
 
 
 def _handle_upload(state: AppState, file) -> None:
@@ -72,6 +74,8 @@ def _handle_upload(state: AppState, file) -> None:
     label = file.name if sheet is None else f"{file.name} [{sheet}]"
     error = _guarded(state, f"loading '{label}'", lambda: _upload_data(content, file.name, sheet, label))
     st.session_state[_SEEN] = (token, error)
+    if error is None:
+        st.rerun()  # redraw the sidebar's step status with the new data
 
 
 def _upload_data(content: bytes, filename: str, sheet: str | None, label: str) -> LoadedData:
@@ -122,16 +126,12 @@ def render_columns(state: AppState) -> Profile:
     profile = profile_table(data.raw, data.schema)
     st.subheader("Columns")
     st.dataframe(
-        profile.table(),
+        summary_frame(profile),
         hide_index=True,
         width="stretch",
         column_config={
             "reason": st.column_config.TextColumn("why this type", width="medium"),
-            "levels": st.column_config.TextColumn("levels (share)", width="medium"),
-            **{
-                c: st.column_config.NumberColumn(c, format="%.4g")
-                for c in ("mean", "std", "min", "median", "max")
-            },
+            "summary": st.column_config.TextColumn("summary", width="large"),
         },
     )
     names = list(data.raw.columns)
@@ -149,6 +149,22 @@ def render_columns(state: AppState) -> Profile:
         st.rerun()
     render_type_error()
     return profile
+
+
+def summary_frame(profile: Profile) -> pd.DataFrame:
+    """One display row per column: type, reason, counts, and a one-line summary of the values."""
+    table = profile.table()
+    summary = [c.levels if np.isnan(c.mean) else _stats(c) for c in profile.columns]
+    return table[["column", "type", "reason", "missing", "infinite", "unique"]].assign(summary=summary)
+
+
+def _stats(c) -> str:
+    parts = {"mean": c.mean, "sd": c.std, "min": c.min, "median": c.median, "max": c.max}
+    return " · ".join(f"{label} {_num(value)}" for label, value in parts.items())
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def set_type(state: AppState, column: str, new_type: str) -> bool:

@@ -73,6 +73,7 @@ def test_upload_semicolon_decimal_comma_csv_shows_preview_and_summary():
     assert any("150 rows × 3 columns" in t for t in texts(at))
     summary = at.dataframe[1].value.set_index("column")
     assert summary.loc["dose", "type"] == "continuous" and summary.loc["group", "type"] == "categorical"
+    assert summary.loc["dose", "summary"].startswith("mean ") and "%" in summary.loc["group", "summary"]
     assert at.dataframe[0].value.shape == (150, 3)  # the preview
     assert len(at.get("plotly_chart")) == 2  # a variable and the correlation heatmap
 
