@@ -72,7 +72,8 @@ def graph_session() -> GraphSession:
 
 
 def constraints() -> Constraints:
-    return Constraints.from_dict({"forbidden": [["recovery", "age"]], "roots": ["age"]})
+    return Constraints.from_dict({"forbidden": [["recovery", "age"]], "required": [["dose", "recovery"]],
+                                  "roots": ["age"]})
 
 
 def finished_state() -> AppState:

@@ -170,3 +170,26 @@ def test_pdf_prints_with_chromium_or_says_how_to_get_one(report, monkeypatch):
     monkeypatch.setattr("ui.report.chromium_path", lambda: None)
     with pytest.raises(PdfUnavailable, match="print it to PDF"):
         html_to_pdf(html)
+
+
+def test_model_settings_and_discovered_graph_come_from_the_current_run():
+    from tests.report_fixtures import train_into
+    from ui.discovery import current_model
+    from ui.model_store import get_store
+
+    state = finished_state()
+    train_into(state, get_store())
+    state.graph = None  # no graph editing: the report shows the discovered graph
+    content = content_from_state(state, ReportState(), now=NOW)
+    html = render_html(content)
+    model = _section(html, "model")
+    assert "<td>model.noise</td><td>spline</td>" in model
+    assert "<td>training.max_steps</td><td>60</td>" in model
+    hashes = content.model["config_hash"]
+    assert hashes and hashes in _section(html, "provenance") and content.model["seed"] == 0
+    assert "Noise model used: <code>spline</code>" in _section(html, "assumptions")
+    graph = _section(html, "graph")
+    assert content.graph.version == DISCOVERED and "Version shown: <b>discovered</b>" in graph
+    assert ("dose", "recovery", 1.0) in content.graph.edges  # a required edge: probability 1
+    posterior = current_model(state).graph_posterior_.edge_probs
+    assert all(p == posterior.loc[a, b] for a, b, p in content.graph.edges)
