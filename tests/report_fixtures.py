@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
 from html.parser import HTMLParser
 
 import numpy as np
@@ -16,6 +15,7 @@ from deci_core.effects.estimate import EffectEstimate, EffectQuery
 from deci_core.effects.linear import LinearCheck
 from deci_core.graph.edits import CausalGraph
 from deci_core.synthetic import sem_from_edges
+from ui.effects_session import EffectResult, EffectsState, report_item
 from ui.graph_session import DISCOVERED, GraphSession
 from ui.state import AppState, LoadedData
 
@@ -49,10 +49,10 @@ def report_items() -> list[dict]:
     linear = LinearCheck(value=0.4102, std_error=0.056, adjustment_set=("age",), num_rows=299)
     curve = CateCurve("dose", "recovery", "age", 1, 0, grid=(-1.0, 0.0, 1.0), values=(0.2, 0.4, 0.6),
                       std_errors=(0.05, 0.04, 0.05), num_graphs=20, num_samples=500, seed=3)
-    first = {"id": "dose-recovery", "estimate": dose.to_dict(), "sentence": dose.sentence(),
-             "linear": linear.to_dict(), "cate": curve.to_dict()}
-    second = {"id": "age-recovery", "estimate": age.to_dict(),
-              "sentence": "Age barely moves recovery <script>alert(1)</script>."}
+    first = report_item(EffectResult(dose, linear, pd.DataFrame(), "the discovered model", 1.0, curve))
+    second = report_item(EffectResult(age, None, pd.DataFrame(), "the discovered model", 1.0))
+    first["id"], second["id"] = "dose-recovery", "age-recovery"
+    second["sentence"] = "Age barely moves recovery <script>alert(1)</script>."
     return [first, second]
 
 
@@ -80,7 +80,7 @@ def finished_state() -> AppState:
     state = AppState(data=sample_data())
     state.constraints = constraints()
     state.graph = graph_session()
-    state.effects = types.SimpleNamespace(report_items=report_items())
+    state.effects = EffectsState(report_items=report_items())
     return state
 
 

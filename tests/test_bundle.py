@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.report_fixtures import REVIEWED, finished_state, report_items, train_into
+from tests.report_fixtures import REVIEWED, finished_state, train_into
 from ui.bundle import BundleError, export_bundle, load_bundle, read_bundle
 from ui.discovery import current_model
 from ui.model_store import ModelStore
@@ -58,7 +58,7 @@ def test_round_trip_restores_the_session(exported, tmp_path):
     assert restored.graph.versions == state.graph.versions and REVIEWED in restored.graph.versions
     assert restored.graph.current == state.graph.current and restored.graph.current.locked
     assert restored.graph.probs.equals(state.graph.probs)
-    assert restored.effects.report_items == report_items()
+    assert restored.effects.report_items == state.effects.report_items
     assert restored.report.title == "Dose study" and restored.report.item_ids == ("dose-recovery",)
     model = current_model(restored, fresh_store)
     original = current_model(state, exported[1])

@@ -136,15 +136,9 @@ def report_items(state: Any) -> list[dict[str, Any]]:
 def _effects_state(items: list[dict[str, Any]]) -> Any:
     if not items:
         return None
-    try:
-        from ui.effects_session import EffectsState
-    except ImportError:  # the Effects step is not built: keep the items where the report reads them
-        from types import SimpleNamespace
+    from ui.effects_session import EffectsState
 
-        return SimpleNamespace(report_items=list(items), status=lambda: f"{len(items)} estimate(s)")
-    effects = EffectsState()
-    effects.report_items = list(items)
-    return effects
+    return EffectsState(report_items=list(items))
 
 
 def report_to_dict(report: ReportState) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class EffectView:
     linear: dict[str, Any] | None = None  # value, low, high, note
     cate: dict[str, Any] | None = None  # x_name, x, y, low, high
     notes: tuple[str, ...] = ()
+    graph_used: str = ""  # which model/graph the Effects page used, in words
     conditioning: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -162,7 +163,7 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
     conditioning = _first(query, "conditioning", default={})
     return EffectView(
         id=str(_first(item, "id", default=f"estimate-{index + 1}")),
-        kind=str(_first(query, "kind", default="cate" if conditioning else "ate")),
+        kind=str(_first(item, "kind", default="cate" if conditioning else "ate")),
         treatment=str(_first(query, "treatment", default="?")),
         outcome=str(_first(query, "outcome", default="?")),
         treatment_value=_first(query, "treatment_value"),
@@ -179,6 +180,7 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         linear=_linear(_first(item, "linear_check", "linear", "cross_check")),
         cate=_cate(_first(item, "cate", "cate_curve", "curve")),
         notes=tuple(str(n) for n in _first(est, "notes", default=()) or ()),
+        graph_used=str(_first(item, "graph", default="")),
         conditioning=dict(conditioning or {}),
     )
 

@@ -226,7 +226,8 @@ def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     attrs = (f"data-value='{e.value!r}' data-low='{e.low!r}' data-high='{e.high!r}' "
              f"data-graph-share='{'' if e.graph_share is None else repr(e.graph_share)}'")
     inner = [f"<h3>{_e(e.label)}</h3>", f"<p class='sentence'>{_e(e.sentence)}</p>" if e.sentence else "",
-             f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}.</p>",
+             f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}"
+             + (f", using {_e(e.graph_used)}" if e.graph_used else "") + ".</p>",
              _table(None, rows), _share_words(e)]
     if e.notes:
         inner.append("<ul class='notes'>" + "".join(f"<li>{_e(n)}</li>" for n in e.notes) + "</ul>")
