@@ -27,6 +27,7 @@ from ui.state import MISSING_POLICIES, AppState, LoadedData
 
 UPLOAD_KEY = "data.uploader"
 _SEEN = "data.seen_upload"  # (file id, sheet) of the upload already processed, and its error if any
+_PROFILE = "data.profile"  # (LoadedData, Profile, correlations) of the dataset last summarised
 TYPES = [t.value for t in VariableType]
 PREVIEW_ROWS = 200
 
@@ -123,7 +124,7 @@ def render_overview(data: LoadedData) -> None:
 def render_columns(state: AppState) -> Profile:
     """The per-column table, and widgets to change a column's type (or exclude it)."""
     data = state.data
-    profile = profile_table(data.raw, data.schema)
+    profile, _ = summaries(data)
     st.subheader("Columns")
     st.dataframe(
         summary_frame(profile),
@@ -149,6 +150,15 @@ def render_columns(state: AppState) -> Profile:
         st.rerun()
     render_type_error()
     return profile
+
+
+def summaries(data: LoadedData) -> tuple[Profile, pd.DataFrame]:
+    """Profile and correlations of the loaded data, computed once per dataset/schema, not on every rerun."""
+    memo = st.session_state.get(_PROFILE)
+    if memo is None or memo[0] is not data:
+        memo = (data, profile_table(data.raw, data.schema), correlation_matrix(data.raw, data.schema))
+        st.session_state[_PROFILE] = memo
+    return memo[1], memo[2]
 
 
 def summary_frame(profile: Profile) -> pd.DataFrame:
@@ -231,7 +241,7 @@ def render_charts(data: LoadedData) -> None:
     st.plotly_chart(
         variable_figure(data.raw[column], column, data.schema[column].type), key="data.variable_chart"
     )
-    corr = correlation_matrix(data.raw, data.schema)
+    _, corr = summaries(data)
     if corr.shape[0] >= 2:
         st.plotly_chart(correlation_figure(corr), key="data.correlation_chart")
         st.caption("Pearson correlation of the continuous and binary variables (categoricals are left out).")
