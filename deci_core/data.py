@@ -126,6 +126,8 @@ def _infer_column(col: pd.Series, name: str) -> VariableSpec:
         return VariableSpec(name, excluded, reason="all values are missing")
     if pd.api.types.is_datetime64_any_dtype(col) or _looks_like_dates(values):
         return VariableSpec(name, excluded, reason="date/time column")
+    if pd.api.types.is_timedelta64_dtype(col):
+        return VariableSpec(name, excluded, reason="duration column: convert it to a number (e.g. minutes)")
     if n_unique == 1:
         return VariableSpec(name, excluded, reason="constant: a single value carries no information")
     if n_unique == 2:
@@ -136,6 +138,10 @@ def _infer_column(col: pd.Series, name: str) -> VariableSpec:
             return VariableSpec(name, excluded, reason="identifier-like: a distinct integer on every row")
         return VariableSpec(name, VariableType.CONTINUOUS, reason="numeric")
     as_numbers = pd.to_numeric(values, errors="coerce")
+    if as_numbers.notna().all():
+        if _is_identifier(as_numbers, name):
+            return VariableSpec(name, excluded, reason="identifier-like: a distinct integer on every row")
+        return VariableSpec(name, VariableType.CONTINUOUS, reason="numbers stored as text")
     if as_numbers.notna().mean() >= 0.5:
         example = values[as_numbers.isna()].iloc[0]
         return VariableSpec(name, excluded, reason=f"mixes numbers with text (e.g. {str(example)[:30]!r})")
