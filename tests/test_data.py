@@ -142,3 +142,21 @@ def test_nothing_to_model_is_an_error(df):
     schema = infer_schema(df).with_types({n: X for n in df.columns})
     with pytest.raises(DataError, match="every column is excluded"):
         TableEncoder.fit(df, schema)
+
+
+def test_numbers_stored_as_text_durations_and_booleans():
+    n = 40
+    frame = pd.DataFrame({
+        "as_text": [str(v) for v in np.linspace(0, 1, n)],
+        "text_ids": [str(1000 + i) for i in range(n)],
+        "wait": pd.to_timedelta(np.arange(n), unit="h"),
+        "flag": [True, False] * (n // 2),
+        "stamp": pd.date_range("2024-01-01", periods=n, tz="UTC"),
+    }).astype({"as_text": object, "text_ids": object})
+    schema = infer_schema(frame)
+    assert schema["as_text"].type is C and schema["as_text"].reason == "numbers stored as text"
+    assert schema["text_ids"].type is X and "identifier" in schema["text_ids"].reason
+    assert schema["wait"].type is X and "duration" in schema["wait"].reason
+    assert schema["flag"].type is B and schema["stamp"].type is X
+    encoded = TableEncoder.fit(frame, schema).encode(frame)
+    assert encoded.shape == (n, 2)
