@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import data_views
+from ui.errors import error_boundary
 from ui.page import page_frame
 
 state = page_frame("Data")
@@ -12,17 +13,16 @@ st.write(
     "column was understood: change a type or exclude a column before discovering causes."
 )
 data_views.render_loader(state)
-data = state.data
-if data is None:
+if state.data is None:
     st.info("No data yet: upload a file or pick a sample dataset above.")
     st.stop()
 
 st.divider()
-data_views.render_overview(data)
-profile = data_views.render_columns(state)
-data = state.data
-data_views.render_missing_policy(data, profile)
-st.subheader("Warnings")
-data_views.render_warnings(profile)
-data_views.render_charts(data)
+with error_boundary("summarising the table"):
+    data_views.render_overview(state.data)
+    profile = data_views.render_columns(state)
+    data_views.render_missing_policy(state.data, profile)
+    st.subheader("Warnings")
+    data_views.render_warnings(profile)
+    data_views.render_charts(state.data)
 st.page_link("pages/2_Constraints.py", label="Next: 2. Constraints (optional)", icon="🧩")

@@ -171,3 +171,17 @@ def test_missing_value_policy_says_what_is_active():
     at.radio(key="data.missing_policy").set_value("model").run()
     assert any("dropping rows is still the active policy" in i.value for i in at.info)
     assert data(at).missing_policy == "drop" and len(data(at).table) == 1966
+
+
+def test_an_unexpected_failure_is_an_apology_not_a_traceback(monkeypatch):
+    import ui.data_views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ui.data_views, "profile_table", broken)
+    at = open_page()
+    at.button(key="data.sample.marketing").click().run()
+    assert not at.exception
+    assert any("Sorry, something went wrong while summarising the table" in e.value for e in at.error)
+    assert data(at).name == "marketing"  # the data stays loaded
