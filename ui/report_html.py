@@ -111,7 +111,8 @@ def _table(header: list[str] | None, rows: list[list[Any]]) -> str:
 def _question(c: ReportContent) -> str:
     paragraphs = "".join(f"<p>{_e(p)}</p>" for p in c.question.split("\n\n") if p.strip())
     paragraphs = paragraphs or "<p class='muted'>No question was written.</p>"
-    findings = [f"<li>{_e(e.sentence or e.label)} (95% interval {fmt(e.low)} to {fmt(e.high)})</li>"
+    findings = [f"<li>{_e(e.sentence)}</li>" if e.sentence else
+                f"<li>{_e(e.label)}: {fmt(e.value)} (95% interval {fmt(e.low)} to {fmt(e.high)})</li>"
                 for e in c.effects]
     if findings:
         paragraphs += "<p><b>In short:</b></p><ul class='findings'>" + "".join(findings) + "</ul>"
@@ -171,7 +172,9 @@ def _graph(c: ReportContent) -> str:
     return (f"<div class='graph'><p>Version shown: <b>{_e(g.version)}</b>. An arrow A → B means A "
             f"directly causes B; thicker, darker arrows are edges the model is surer of. The probability is "
             f"the model's; n/a for a graph that was not discovered.</p>{image}</div>"
-            + _table(["cause", "effect", "edge probability", "analyst"], rows) + _graph_changes(g))
+            + (_table(["cause", "effect", "edge probability", "analyst"], rows) if rows else
+               "<p>This graph has no edges: no variable was found to cause another.</p>")
+            + _graph_changes(g))
 
 
 def _graph_changes(g: Any) -> str:

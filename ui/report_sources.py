@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
 from ui.report import DataSummary, EffectView, GraphSummary
 
@@ -232,7 +232,7 @@ def positivity_checks(state: Any, effects: list[EffectView]) -> list[str]:
 
 
 def _overlap(name: str, col: Any, value: Any) -> str:
-    numeric = np.issubdtype(col.dtype, np.number) and col.nunique() > 2
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.nunique() > 2
     if numeric:
         try:
             v = float(value)
