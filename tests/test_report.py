@@ -193,3 +193,24 @@ def test_model_settings_and_discovered_graph_come_from_the_current_run():
     assert ("dose", "recovery", 1.0) in content.graph.edges  # a required edge: probability 1
     posterior = current_model(state).graph_posterior_.edge_probs
     assert all(p == posterior.loc[a, b] for a, b, p in content.graph.edges)
+
+
+def test_overlap_checks_on_text_and_numeric_treatments():
+    import numpy as np
+    import pandas as pd
+
+    from deci_core.data import infer_schema
+    from ui.report_sources import positivity_checks
+    from ui.state import LoadedData
+
+    df = pd.DataFrame({"sex": pd.array(["f", "m", "m", "m"] * 25, dtype="str"), "x": np.linspace(0, 1, 100)})
+    state = AppState(data=LoadedData("t", df, infer_schema(df)))
+
+    def view(treatment, a, b):
+        query = {"treatment": treatment, "outcome": "y", "treatment_value": a, "control_value": b}
+        return effect_view({"estimate": {"value": 0.0, "interval_95": [0.0, 0.0], "query": query}})
+
+    checks = positivity_checks(state, [view("sex", "m", "f"), view("x", 2.0, 0.5)])
+    assert checks == ["sex = m in 75% of the rows.", "sex = f in 25% of the rows.",
+                      "x = 2 is OUTSIDE (an extrapolation) the observed range 0 to 1.",
+                      "x = 0.5 is inside the observed range 0 to 1."]
