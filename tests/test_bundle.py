@@ -87,6 +87,7 @@ def test_bundle_lists_every_file_with_a_checksum(exported):
     (lambda b: _rewrite(b, {"manifest.json": json.dumps({"format": "deci-studio-bundle", "format_version": 99,
                                                          "files": {}}).encode()}), "newer DECI Studio"),
     (lambda b: _rewrite(b, {"../evil.sh": b"rm -rf /"}, fix_manifest=True), "unexpected file '../evil.sh'"),
+    (lambda b: _rewrite(b, {"/etc/cron.d/x": b"* * * * * root true"}, fix_manifest=True), "unexpected file"),
     (lambda b: _rewrite(b, {"models/x/model/a.pkl": b"\x80\x04"}, fix_manifest=True), "unexpected file"),
     (lambda b: _rewrite(b, {"manifest.json": None}), "no manifest.json"),
     (lambda b: _rewrite(b, {"manifest.json": b'{"format": "other"}'}), "not a DECI Studio project bundle"),
@@ -119,3 +120,23 @@ def test_a_model_with_corrupted_weights_is_refused(exported, tmp_path):
 def test_nothing_to_bundle_without_data():
     with pytest.raises(BundleError, match="load a dataset first"):
         export_bundle(AppState())
+
+
+def test_oversized_bundles_are_refused_before_unpacking(exported, monkeypatch):
+    monkeypatch.setattr("ui.bundle.MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(BundleError, match="too large once unpacked"):
+        read_bundle(exported[2])
+
+
+def test_a_refit_missing_from_the_store_is_left_out(tmp_path):
+    from tests.report_fixtures import train_into
+
+    store = ModelStore(tmp_path / "store")
+    state = finished_state()
+    train_into(state, store)
+    refits = [p for p in store.models_dir.iterdir() if p.name.startswith("refit-")]
+    assert len(refits) == 1
+    store.forget(refits[0].name)
+    restored = AppState()
+    load_bundle(restored, export_bundle(state, store=store), store=ModelStore(tmp_path / "other"))
+    assert restored.graph.effects_model is None and current_model(restored, ModelStore(tmp_path / "other"))

@@ -100,6 +100,8 @@ def export_bundle(state: Any, report: ReportState | None = None, store: Any = No
         keys.append(discovery["run_key"])
     graph = parts.graph_to_dict(state.graph, data.fingerprint)
     if graph:
+        if graph.get("refit_key") and not store.contains(graph["refit_key"]):
+            graph["refit_key"] = None  # never saved (the store was full or read-only): refit after opening
         files["graph.json"] = _json(graph)
         keys += [graph["refit_key"]] if graph.get("refit_key") else []
     for key in dict.fromkeys(keys):
@@ -214,6 +216,8 @@ def _read_members(blob: bytes) -> dict[str, bytes]:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_MEMBERS:
             raise BundleError(f"The bundle holds {len(infos)} files; a bundle has at most {MAX_MEMBERS}.")
+        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:  # declared sizes; actual ones checked below
+            raise BundleError(f"The bundle is too large once unpacked (limit {MAX_TOTAL_BYTES // 2**20} MB).")
         members, total = {}, 0
         for info in infos:
             name = info.filename
