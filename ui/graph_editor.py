@@ -279,24 +279,30 @@ def _errors(action: str):
     return error_boundary(action)
 
 
-def render_export(state: Any, session: GraphSession) -> None:
+def export_text(state: Any, session: GraphSession, fmt: str) -> str:
+    """The current graph in ``fmt`` (EXPORTS or "svg"), treatment/outcome marked where chosen."""
     graph = session.graph_with_positions()
     roles = {r["role"]: r["id"] for r in node_info(state, graph.names) if r["role"]}
-    cols = st.columns(len(EXPORTS) + 1)
-    for col, (fmt, (label, mime)) in zip(cols, EXPORTS.items(), strict=False):
-        text = (
-            to_dagitty(graph, roles.get("treatment"), roles.get("outcome"))
-            if fmt == "dagitty"
-            else write_graph(graph, fmt)
-        )
+    if fmt == "svg":
+        return to_svg(graph.names, session.edges_with_probs(), session.positions, roles.values())
+    if fmt == "dagitty":
+        return to_dagitty(graph, roles.get("treatment"), roles.get("outcome"))
+    return write_graph(graph, fmt)
+
+
+def render_export(state: Any, session: GraphSession) -> None:
+    """One download button per format; the file is written when clicked (always the current graph)."""
+    items = [*EXPORTS.items(), ("svg", ("SVG", "image/svg+xml"))]
+    for col, (fmt, (label, mime)) in zip(st.columns(len(items)), items, strict=True):
         ext = "txt" if fmt == "dagitty" else fmt
         col.download_button(
-            label, text, file_name=f"causal_graph.{ext}", mime=mime, key=f"graph.export_{fmt}"
+            label,
+            lambda fmt=fmt: export_text(state, session, fmt),
+            file_name=f"causal_graph.{ext}",
+            mime=mime,
+            key=f"graph.export_{fmt}",
+            on_click="ignore",
         )
-    svg = to_svg(graph.names, session.edges_with_probs(), session.positions, roles.values())
-    cols[-1].download_button(
-        "SVG", svg, file_name="causal_graph.svg", mime="image/svg+xml", key="graph.export_svg"
-    )
     st.caption("PNG: use 'Download PNG' above the canvas (the picture as you see it).")
 
 
