@@ -268,7 +268,7 @@ def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
 
 
 def start_refit(
-    model: Any, graph: CausalGraph, data: pd.DataFrame, schema: Any = None, max_seconds: float = REFIT_SECONDS
+    model: Any, graph: CausalGraph, data: pd.DataFrame, schema: Any = None, max_seconds: float | None = None
 ) -> Job:
     """Refit on ``graph`` in a background job; the job's result is the refitted model.
 
@@ -282,7 +282,7 @@ def start_refit(
         graph=graph,
         data=data,
         schema=schema,
-        max_seconds=max_seconds,
+        max_seconds=max_seconds or REFIT_SECONDS,
     )
 
 

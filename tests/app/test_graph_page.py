@@ -1,0 +1,153 @@
+"""AppTest for the Graph page, driven through the widget editor on an imported graph (no training)."""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui.graph_session as graph_session
+from deci_core.data import infer_schema
+from deci_core.synthetic import sem_from_edges
+from tests.conftest import APP_DIR
+from ui.graph_editor import export_text
+from ui.graph_session import GraphSession, model_for_effects
+from ui.state import STATE_KEY, AppState, LoadedData
+
+GRAPH = {"names": ["a", "b", "c", "d"], "edges": [["a", "b"], ["b", "c"]]}
+
+
+def open_graph_page(state: AppState | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60)
+    if state is not None:
+        at.session_state[STATE_KEY] = state
+    at.run()
+    at.switch_page("pages/4_Graph.py").run()
+    assert not at.exception
+    return at
+
+
+def import_graph(at: AppTest, text: str, name: str = "expert.json") -> AppTest:
+    at.file_uploader(key="graph.import_file").upload(name, text.encode(), "application/octet-stream").run()
+    return at.button(key="graph.import").click().run()
+
+
+def edit(at: AppTest, op: str, source: str, target: str) -> GraphSession:
+    at.selectbox(key="graph.w_source").select(source)
+    at.selectbox(key="graph.w_target").select(target)
+    at.selectbox(key="graph.w_action").select(op)
+    at.button(key="graph.w_apply").click().run()
+    assert not at.exception
+    return session_of(at)
+
+
+def session_of(at: AppTest) -> GraphSession:
+    return at.session_state[STATE_KEY].graph
+
+
+def loaded_data(n: int = 300) -> LoadedData:
+    sem = sem_from_edges(["a", "b", "c", "d"], [("a", "b"), ("b", "c")], seed=0)
+    df = sem.sample(n, np.random.default_rng(0))
+    return LoadedData("chain", df, infer_schema(df))
+
+
+def test_without_a_graph_the_page_offers_discovery_or_import():
+    at = open_graph_page()
+    assert "No graph yet" in at.info[0].value
+    at = import_graph(at, json.dumps(GRAPH))
+    assert set(session_of(at).current.edges) == {("a", "b"), ("b", "c")}
+    assert "Imported expert.json: 2 edges." in session_of(at).message
+
+
+def test_widget_editor_add_delete_reverse_cycle_undo_redo():
+    at = import_graph(open_graph_page(), json.dumps(GRAPH))
+    s = edit(at, "add", "c", "d")
+    assert s.current.has_edge("c", "d") and s.message == "Added c → d."
+    s = edit(at, "add", "d", "a")  # a -> b -> c -> d -> a
+    assert s.message_ok is False and "cycle a → b → c → d → a" in s.message
+    assert at.error and "cycle a → b → c → d → a" in at.error[0].value.replace("\\", "")
+    s = edit(at, "delete", "a", "b")
+    s = edit(at, "reverse", "b", "c")
+    assert set(s.current.edges) == {("c", "b"), ("c", "d")}
+    at.button(key="graph.undo").click().run()
+    assert set(session_of(at).current.edges) == {("b", "c"), ("c", "d")}
+    at.button(key="graph.redo").click().run()
+    assert set(session_of(at).current.edges) == {("c", "b"), ("c", "d")}
+    assert "1 added, 1 removed, 1 reversed" in session_of(at).status()
+
+
+def test_versions_and_diff_against_the_start():
+    at = import_graph(open_graph_page(), json.dumps(GRAPH))
+    edit(at, "delete", "b", "c")
+    at.text_input(key="graph.version_name").input("after expert review")
+    at.button(key="graph.save_version").click().run()
+    s = session_of(at)
+    assert list(s.versions) == ["imported", "after expert review"]
+    at.selectbox(key="graph.diff_pick").select("after expert review").run()
+    assert any("0 added, 1 removed, 0 reversed" in m.value.replace("\\", "") for m in at.markdown)
+    at.selectbox(key="graph.version_pick").select("imported")
+    at.button(key="graph.restore").click().run()
+    assert set(session_of(at).current.edges) == {("a", "b"), ("b", "c")}
+
+
+def test_import_checks_names_against_the_data():
+    at = open_graph_page(AppState(data=loaded_data(50)))
+    at = import_graph(at, "source,target\na,b\nb,zeta\n", "edges.csv")
+    assert session_of(at) is None
+    assert "not in the data: ['zeta']" in at.error[0].value.replace("\\", "")
+
+
+def test_exports_round_trip_the_current_graph():
+    at = import_graph(open_graph_page(), json.dumps(GRAPH))
+    edit(at, "lock", "a", "b")
+    s = session_of(at)
+    state = at.session_state[STATE_KEY]
+    assert json.loads(export_text(state, s, "json"))["locked"] == [["a", "b"]]
+    assert export_text(state, s, "dot").startswith("digraph")
+    assert export_text(state, s, "svg").lstrip().startswith("<svg")
+    assert [b.label for b in at.get("download_button")] == [
+        "GML",
+        "DOT",
+        "DAGitty",
+        "JSON",
+        "CSV edge list",
+        "SVG",
+    ]
+
+
+def test_edits_become_constraints():
+    at = import_graph(open_graph_page(), json.dumps(GRAPH))
+    edit(at, "delete", "a", "b")
+    edit(at, "reverse", "b", "c")
+    edit(at, "add", "a", "d")
+    at.button(key="graph.to_constraints").click().run()
+    cons = at.session_state[STATE_KEY].constraints
+    assert set(cons.forbidden) == {("a", "b"), ("b", "c")}
+    assert set(cons.required) == {("c", "b"), ("a", "d")}
+
+
+def test_use_this_graph_for_effects_fits_on_the_imported_graph(monkeypatch):
+    monkeypatch.setattr(graph_session, "REFIT_SECONDS", 1.0)
+    at = import_graph(open_graph_page(AppState(data=loaded_data())), json.dumps(GRAPH))
+    state = at.session_state[STATE_KEY]
+    assert model_for_effects(state)[0] is None
+    at.button(key="graph.use_for_effects").click().run()
+    job = session_of(at).refit_job
+    job.join(60)
+    assert job.error is None, job.error
+    at.run()
+    model, text = model_for_effects(at.session_state[STATE_KEY])
+    assert model is not None and text.startswith("Fitted on the imported graph")
+    assert (model.graph_posterior_.most_probable() == session_of(at).current.to_adjacency()).all()
+    edit(at, "add", "c", "d")
+    assert "edited the graph since" in model_for_effects(at.session_state[STATE_KEY])[1]
+
+
+@pytest.mark.parametrize("fmt", ["gml", "dot", "csv"])
+def test_import_each_format_through_the_page(fmt):
+    from deci_core.graph.edits import CausalGraph
+    from deci_core.graph.formats import write_graph
+
+    text = write_graph(CausalGraph.build(GRAPH["names"], GRAPH["edges"]), fmt)
+    at = import_graph(open_graph_page(), text, f"g.{fmt}")
+    assert set(session_of(at).current.edges) == {("a", "b"), ("b", "c")}
