@@ -214,3 +214,13 @@ def test_overlap_checks_on_text_and_numeric_treatments():
     assert checks == ["sex = m in 75% of the rows.", "sex = f in 25% of the rows.",
                       "x = 2 is OUTSIDE (an extrapolation) the observed range 0 to 1.",
                       "x = 0.5 is inside the observed range 0 to 1."]
+
+
+def test_a_broken_step_or_estimate_does_not_take_the_report_down(caplog):
+    state = finished_state()
+    state.graph.versions = {"discovered": "not a graph"}  # a bug elsewhere
+    state.effects.report_items.append({"id": "bad", "estimate": {"value": "not a number"}})
+    content = content_from_state(state, ReportState(), now=NOW)
+    assert content.graph is None and [e.id for e in content.effects] == ["dose-recovery", "age-recovery"]
+    assert "Not done" in _section(render_html(content), "graph")
+    assert "could not read the graph" in caplog.text and "could not read estimate 3" in caplog.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import logging
 import pathlib
 import tomllib
 from dataclasses import dataclass, field
@@ -229,33 +229,39 @@ def _num(x: float | None) -> str:
 
 
 def content_from_state(state: Any, options: ReportState, now: datetime | None = None) -> ReportContent:
-    """Gather the report's content from an AppState; steps not done come out as ``None``."""
+    """Gather the report's content from an AppState; steps not done come out as ``None``.
+
+    A step whose state cannot be read (a bug elsewhere) is logged and shown as not done, and an
+    unreadable estimate is left out, so the rest of the report still builds.
+    """
     from ui import report_sources as src
 
-    items = src.report_items(state)
-    if options.item_ids is not None:
-        items = [item for i, item in enumerate(items) if src.item_id(item, i) in options.item_ids]
-    effects = [effect_view(item, i) for i, item in enumerate(items)]
+    effects = []
+    for i, item in enumerate(src.report_items(state)):
+        if options.item_ids is None or src.item_id(item, i) in options.item_ids:
+            view = _guarded(f"estimate {i + 1}", effect_view, item, i)
+            effects += [view] if view is not None else []
     return ReportContent(
         title=options.title.strip() or "Causal analysis report",
         question=options.question.strip(),
         created=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         app_version=app_version(),
-        data=src.data_summary(state),
-        knowledge=src.knowledge(state),
-        model=src.model_summary(state),
-        graph=src.graph_summary(state, options.graph_version),
+        data=_guarded("the data", src.data_summary, state),
+        knowledge=_guarded("the constraints", src.knowledge, state),
+        model=_guarded("the model settings", src.model_summary, state),
+        graph=_guarded("the graph", src.graph_summary, state, options.graph_version),
         effects=effects,
-        checks=src.positivity_checks(state, effects),
+        checks=_guarded("the overlap checks", src.positivity_checks, state, effects) or [],
         sections=tuple(options.sections),
     )
 
 
-def content_to_json(content: ReportContent) -> str:
-    """The report's numbers as JSON (for the bundle and for tests)."""
-    from dataclasses import asdict
-
-    return json.dumps(asdict(content), default=str, indent=1)
+def _guarded(what: str, fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001 - one unreadable step must not take the whole report down
+        logging.getLogger("deci_studio").exception("report: could not read %s", what)
+        return None
 
 
 # -- other exports ---------------------------------------------------------------------------------
