@@ -3,14 +3,17 @@
 Each variable j is ``x_j = f_j(x_pa(j)) (+) z_j`` where ``f_j`` is a masked MLP
 (:mod:`deci_core.functions`) and the noise depends on the variable's type:
 
-- continuous: ``x_j = f_j + z_j``, additive noise from the learned noise model (spline or Gaussian);
+- continuous: ``x_j = f_j + e_j``, additive noise ``e_j`` from the learned noise model (spline flow
+  or Gaussian, :mod:`deci_core.noise`) driven by a standard-normal base draw ``z_j``; the noise
+  distribution may depend on which parents j has in the graph, never on their values;
 - binary: ``x_j = 1[f_j + z_j > 0]`` with standard logistic ``z_j`` (Bernoulli on logit ``f_j``);
 - categorical (k levels): ``x_j = onehot(argmax_l(f_jl + z_jl))`` with standard Gumbel ``z_jl``
   (softmax over the k logits).
 
 Shapes: n rows, d variables, C encoded columns (``encoder.num_columns``). Rows ``x`` are encoded as by
 :class:`~deci_core.data.TableEncoder` (continuous standardised, binary 0/1, categorical one-hot).
-Noise ``z`` has the same (n, C) layout: one column per continuous/binary variable, k per categorical.
+Noise ``z`` has the same (n, C) layout: one column per continuous/binary variable (the base draw
+``z_j ~ N(0, 1)`` / the logistic draw), k per categorical (Gumbel draws).
 Adjacencies follow ``A[i, j] = 1`` for i -> j; variables are addressed by index in
 ``encoder.names`` order. Interventions are ``{variable index: value}`` with value (width,) or
 (n, width) in encoded units (use ``encoder.encode_value``); an intervened variable's columns are fixed
@@ -67,7 +70,9 @@ class SEM(nn.Module):
         for name, code in (("cont", CONTINUOUS), ("bin", BINARY), ("cat", CATEGORICAL)):
             self.register_buffer(f"{name}_idx", torch.nonzero(codes == code).flatten())
         self.functions = NodeMLPs(col_var, int(width.max()), config.hidden, config.layers, generator)
-        self.noise = make_noise(config.noise, len(self.cont_idx), config.spline_bins, config.spline_bound)
+        self.noise = make_noise(
+            config.noise, len(self.cont_idx), len(width), config.spline_bins, config.spline_bound
+        )
 
     @property
     def num_nodes(self) -> int:
@@ -109,7 +114,7 @@ class SEM(nn.Module):
         ll = out.new_zeros(out.shape[:3])
         if self.cont_idx.numel():
             z = x_pad[..., self.cont_idx, 0] - out[..., self.cont_idx, 0]
-            ll[..., self.cont_idx] = self.noise.log_prob(z)
+            ll[..., self.cont_idx] = self.noise.log_prob(z.expand(adj.shape[0], -1, -1), self._parents(adj))
         if self.bin_idx.numel():
             logits = out[..., self.bin_idx, 0]
             target = x_pad[..., self.bin_idx, 0].expand_as(logits)
@@ -123,17 +128,20 @@ class SEM(nn.Module):
         """Joint log-likelihood of each row, ``sum_j log p(x_j | x_pa(j))``: (n,) or (S, n)."""
         return self.node_log_prob(x, adjacency).sum(-1)
 
+    def _parents(self, adj: torch.Tensor) -> torch.Tensor:
+        """Parent indicators of the continuous variables: (S, d, d) -> (S, d, m)."""
+        return adj[..., self.cont_idx]
+
     # ----- noise ---------------------------------------------------------------------------
     @torch.no_grad()
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw exogenous noise (n, C): learned noise, standard logistic, standard Gumbel."""
+        """Draw exogenous noise (n, C): standard normal, standard logistic, standard Gumbel."""
         shape = (n, self.num_nodes, self.valid.shape[1])
         dev = self.codes.device
         u = torch.rand(shape, generator=generator, device=dev).clamp(1e-7, 1 - 1e-7)
         z_pad = torch.where(self.codes[:, None] == BINARY, torch.logit(u), -torch.log(-torch.log(u)))
         if self.cont_idx.numel():
-            base = torch.randn(n, len(self.cont_idx), generator=generator, device=dev)
-            z_pad[:, self.cont_idx, 0] = self.noise.from_base(base)
+            z_pad[:, self.cont_idx, 0] = torch.randn(n, len(self.cont_idx), generator=generator, device=dev)
         return self._unpad(z_pad * self.valid)
 
     @torch.no_grad()
@@ -158,6 +166,9 @@ class SEM(nn.Module):
         if levels is None:
             raise ValueError("noise_to_sample needs an acyclic adjacency")
         z_pad = self._pad(z)
+        if self.cont_idx.numel():  # base draws -> additive noise on this graph
+            base = z_pad[None, :, self.cont_idx, 0]
+            z_pad[:, self.cont_idx, 0] = self.noise.from_base(base, self._parents(adj[None]))[0]
         for level in levels:
             nodes = torch.as_tensor(level[~fixed[level]], device=z.device)
             if nodes.numel():
@@ -182,7 +193,7 @@ class SEM(nn.Module):
     ) -> torch.Tensor:
         """Abduction: noise (n, C) that reproduces the rows x through :meth:`noise_to_sample`.
 
-        Continuous variables: exact, ``z = x - f(x_pa)``. Binary and categorical variables have no
+        Continuous variables: exact, the base draw of the residual ``x - f(x_pa)``. Binary and categorical variables have no
         unique noise; a draw from its posterior given the observed value is returned (a logistic draw
         truncated to ``f + z > 0`` or ``<= 0``; Gumbel-max "top-down" sampling for categoricals), so
         without an intervention the rows are reproduced exactly. ``generator`` seeds these draws (a
@@ -195,7 +206,10 @@ class SEM(nn.Module):
         adj, _ = self._as_batch(adjacency)
         out = self.functions(x, adj)[0]  # (n, d, K)
         x_pad = self._pad(x)
-        z_pad = x_pad - out  # continuous: the exact residual
+        z_pad = x_pad - out  # continuous: the exact residual, mapped to its base draw below
+        if self.cont_idx.numel():
+            residual = z_pad[None, :, self.cont_idx, 0]
+            z_pad[:, self.cont_idx, 0] = self.noise.to_base(residual, self._parents(adj))[0]
         u = torch.rand(out.shape[:-1] + (out.shape[-1] + 1,), generator=gen, device=x.device)
         u = u.clamp(1e-6, 1 - 1e-6)
         binary = _truncated_logistic(out, x_pad, u[..., :-1])

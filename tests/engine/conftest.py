@@ -9,7 +9,7 @@ import pytest
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.model import DECI
 
-FAST = TrainingConfig(seed=0, max_steps=700, batch_size=256, warmup_steps=100, patience=0, num_threads=1)
+FAST = TrainingConfig(seed=0, max_steps=1000, batch_size=256, warmup_steps=300, patience=0, num_threads=1)
 
 
 def chain_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:

@@ -19,9 +19,12 @@ def test_chain_orientation_is_recovered(fitted_chain):
     assert is_dag(adj) and adj[0, 1] and adj[1, 2] and not adj[0, 2]
 
 
-def test_same_seed_same_graph(chain_df, fitted_chain):
-    again = DECI(ModelConfig(noise="spline"), FAST).fit(chain_df)
-    assert np.array_equal(again.graph_posterior_.probs, fitted_chain.graph_posterior_.probs)
+def test_same_seed_same_graph_and_a_different_seed_differs(chain_df):
+    cfg = FAST.__class__(**{**FAST.to_dict(), "max_steps": 350})
+    first, again = (DECI(training_config=cfg).fit(chain_df) for _ in range(2))
+    other = DECI(training_config=cfg.__class__(**{**cfg.to_dict(), "seed": 1})).fit(chain_df)
+    assert np.array_equal(again.graph_posterior_.probs, first.graph_posterior_.probs)
+    assert not np.array_equal(other.graph_posterior_.probs, first.graph_posterior_.probs)
 
 
 def test_save_load_gives_identical_log_likelihood(tmp_path, chain_df, fitted_chain):

@@ -25,20 +25,35 @@ def test_spline_log_derivative_matches_autograd():
     assert torch.allclose(grad.log(), logdet, atol=1e-10)
 
 
-def test_spline_noise_density_integrates_to_one():
-    noise = SplineNoise(2, bins=6, bound=3.0).double()
+def _randomise(noise, seed=3):
+    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for p in (noise.widths, noise.heights, noise.derivs, noise.log_scale):
-            p.copy_(torch.randn(p.shape, generator=torch.Generator().manual_seed(3), dtype=torch.float64) * 0.5)
-    grid = torch.linspace(-40, 40, 40001, dtype=torch.float64)[:, None].expand(-1, 2)
-    mass = torch.trapezoid(noise.log_prob(grid).exp(), grid[:, 0], dim=0)
-    assert torch.allclose(mass, torch.ones(2, dtype=torch.float64), atol=1e-4)
+        for p in noise.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=p.dtype) * 0.5)
+    return noise
+
+
+def test_spline_noise_density_integrates_to_one_for_every_parent_set():
+    noise = _randomise(SplineNoise(2, 3, bins=6, bound=3.0).double())
+    parents = torch.tensor([[[0.0, 0], [0, 0], [0, 0]], [[1.0, 0], [1, 1], [0, 0]]])  # (G=2, d=3, m=2)
+    grid = torch.linspace(-40, 40, 40001, dtype=torch.float64)[None, :, None].expand(2, -1, 2)
+    dens = noise.log_prob(grid, parents).exp()
+    mass = torch.trapezoid(dens, grid[0, :, 0], dim=1)
+    assert torch.allclose(mass, torch.ones(2, 2, dtype=torch.float64), atol=1e-4)
+    assert not torch.allclose(dens[0], dens[1])  # the parent set changes the distribution
+
+
+def test_spline_noise_base_round_trip():
+    noise = _randomise(SplineNoise(3, 3, bins=5, bound=3.0).double(), seed=4)
+    parents = torch.bernoulli(torch.full((2, 3, 3), 0.5, dtype=torch.float64), generator=torch.Generator().manual_seed(5))
+    u = torch.randn(2, 100, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64) * 2
+    assert torch.allclose(noise.to_base(noise.from_base(u, parents), parents), u, atol=1e-9)
 
 
 def test_gaussian_noise_matches_torch_normal():
-    noise = GaussianNoise(3)
+    noise = GaussianNoise(3, 3)
     with torch.no_grad():
-        noise.log_scale.copy_(torch.tensor([0.0, 0.5, -1.0]))
-    z = torch.randn(10, 3, generator=torch.Generator().manual_seed(0))
-    expected = torch.distributions.Normal(0.0, noise.log_scale.exp()).log_prob(z)
+        noise.base.copy_(torch.tensor([[0.0], [0.5], [-1.0]]))
+    z = torch.randn(1, 10, 3, generator=torch.Generator().manual_seed(0))
+    expected = torch.distributions.Normal(0.0, torch.tensor([0.0, 0.5, -1.0]).exp()).log_prob(z)
     assert torch.allclose(noise.log_prob(z), expected, atol=1e-6)
