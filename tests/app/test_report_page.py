@@ -71,3 +71,17 @@ def _store_dummy():
     from ui.model_store import ModelStore, cache_dir
 
     return ModelStore(cache_dir())
+
+
+def test_pdf_button_prints_the_report_when_chromium_is_here():
+    from ui.report import PDF_HELP, chromium_path
+
+    at = _page(finished_state())
+    if chromium_path() is None:
+        assert any(PDF_HELP in c.value for c in at.caption)
+        return
+    at.button(key="report.make_pdf").click().run()
+    assert not at.exception and not at.warning
+    pdf = at.session_state["report.pdf"][1]
+    assert pdf.startswith(b"%PDF")
+    assert "Report (PDF)" in [b.proto.label for b in at.get("download_button")]
