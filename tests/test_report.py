@@ -92,6 +92,7 @@ def test_each_estimate_shows_the_value_objects_numbers(report):
     first = _effect_block(html, "dose-recovery")
     assert "data-linear-value='0.4102'" in first and "agrees with" in first
     assert "few rows with dose = 1" in first  # the engine's caveats
+    assert "On the 2 different graphs considered, the effect ranges from 0.4 to 0.45." in first
     assert "cate" in first and "chart-" in first  # the CATE chart of the first estimate
     assert "Linear cross-check: not computed" in _effect_block(html, "age-recovery")
 

@@ -82,6 +82,7 @@ class EffectView:
     cate: dict[str, Any] | None = None  # x_name, x, y, low, high
     notes: tuple[str, ...] = ()
     graph_used: str = ""  # which model/graph the Effects page used, in words
+    per_graph: tuple[float, ...] = ()  # the effect on each distinct graph considered
     conditioning: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -181,6 +182,7 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         cate=_cate(_first(item, "cate", "cate_curve", "curve")),
         notes=tuple(str(n) for n in _first(est, "notes", default=()) or ()),
         graph_used=str(_first(item, "graph", default="")),
+        per_graph=tuple(float(v) for v in _first(est, "per_graph", default=()) or () if v is not None),
         conditioning=dict(conditioning or {}),
     )
 

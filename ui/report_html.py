@@ -242,14 +242,18 @@ def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
 
 
 def _share_words(e: EffectView) -> str:
+    spread = ""
+    if len(e.per_graph) > 1:
+        spread = (f"<p class='muted'>On the {len(e.per_graph)} different graphs considered, the effect "
+                  f"ranges from {fmt(min(e.per_graph))} to {fmt(max(e.per_graph))}.</p>")
     if e.graph_share is None:
-        return ""
+        return spread
     if e.graph_share >= 0.5:
         words = "Most of this uncertainty comes from not knowing the graph exactly: more data or domain " \
                 "knowledge about the edges would narrow it most."
     else:
         words = "Most of this uncertainty comes from the data and the fitted functions, not from the graph."
-    return f"<p class='muted'>{words}</p>"
+    return f"<p class='muted'>{words}</p>{spread}"
 
 
 def _cate(e: EffectView, charts: _Charts) -> str:
