@@ -8,17 +8,8 @@ from ui import report_sources as src
 from ui.bundle import export_bundle, load_bundle
 from ui.errors import error_boundary
 from ui.page import page_frame
-from ui.report import (
-    OPTIONAL_SECTIONS,
-    PDF_HELP,
-    PdfUnavailable,
-    ReportState,
-    chromium_path,
-    content_from_state,
-    estimates_csv,
-    graph_files,
-    html_to_pdf,
-)
+from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state
+from ui.report_export import PDF_HELP, PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
 from ui.report_html import render_html
 
 state = page_frame("Report")

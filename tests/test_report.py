@@ -12,17 +12,8 @@ import pytest
 
 from tests.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
 from ui.graph_session import DISCOVERED
-from ui.report import (
-    OPTIONAL_SECTIONS,
-    PdfUnavailable,
-    ReportState,
-    chromium_path,
-    content_from_state,
-    effect_view,
-    estimates_csv,
-    graph_files,
-    html_to_pdf,
-)
+from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view
+from ui.report_export import PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
 from ui.report_html import fmt, render_html
 from ui.state import AppState
 
@@ -168,7 +159,7 @@ def test_pdf_prints_with_chromium_or_says_how_to_get_one(report, monkeypatch):
     if chromium_path() is not None:
         assert html_to_pdf(html).startswith(b"%PDF")
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr("ui.report.chromium_path", lambda: None)
+    monkeypatch.setattr("ui.report_export.chromium_path", lambda: None)
     with pytest.raises(PdfUnavailable, match="print it to PDF"):
         html_to_pdf(html)
 

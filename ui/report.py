@@ -9,8 +9,6 @@ their keys.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import pathlib
 import tomllib
@@ -207,26 +205,6 @@ def _cate(curve: Any) -> dict[str, Any] | None:
             "low": _first(curve, "lower_95", "low"), "high": _first(curve, "upper_95", "high")}
 
 
-def estimates_csv(effects: list[EffectView]) -> str:
-    """The estimates as CSV, one row each, numbers at full precision."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "kind", "treatment", "outcome", "treatment_value", "control_value", "value",
-                     "std_error", "ci95_low", "ci95_high", "graph_share", "num_graphs", "num_samples",
-                     "seed", "linear_value", "linear_ci95_low", "linear_ci95_high", "sentence"])
-    for e in effects:
-        lin = e.linear or {}
-        writer.writerow([e.id, e.kind, e.treatment, e.outcome, e.treatment_value, e.control_value,
-                         repr(e.value), _num(e.std_error), repr(e.low), repr(e.high), _num(e.graph_share),
-                         e.num_graphs, e.num_samples, e.seed, _num(lin.get("value")), _num(lin.get("low")),
-                         _num(lin.get("high")), e.sentence])
-    return out.getvalue()
-
-
-def _num(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
-
-
 # -- from the session ------------------------------------------------------------------------------
 
 
@@ -264,77 +242,3 @@ def _guarded(what: str, fn: Any, *args: Any) -> Any:
     except Exception:  # noqa: BLE001 - one unreadable step must not take the whole report down
         logging.getLogger("deci_studio").exception("report: could not read %s", what)
         return None
-
-
-# -- other exports ---------------------------------------------------------------------------------
-
-
-def graph_files(state: Any, version: str | None) -> dict[str, str]:
-    """The chosen graph version in every export format (GML, DOT, DAGitty, JSON, CSV) and as SVG."""
-    from dataclasses import replace
-
-    from deci_core.graph.formats import FORMATS, write_graph
-    from ui import report_sources as src
-
-    versions, _ = src.graph_versions(state)
-    if not versions:
-        return {}
-    name = version if version in versions else src.default_version(state)
-    graph = versions[name]
-    positions = {**(getattr(state.graph, "positions", None) or {}), **graph.positions}
-    graph = replace(graph, positions={n: p for n, p in positions.items() if n in graph.names})
-    ext = {"dagitty": "dagitty.txt"}
-    files = {f"graph.{ext.get(fmt, fmt)}": write_graph(graph, fmt) for fmt in FORMATS}
-    summary = src.graph_summary(state, name)
-    if summary is not None and summary.svg:
-        files["graph.svg"] = summary.svg
-    return files
-
-
-class PdfUnavailable(Exception):
-    """No PDF printer here (the message says what to do instead)."""
-
-
-PDF_HELP = ("A PDF needs Chromium on the server (Debian: apt-get install chromium). Meanwhile, open the "
-            "HTML report in any browser and print it to PDF: the charts print as shown.")
-
-
-def chromium_path() -> str | None:
-    """Chromium for printing: ``$DECI_STUDIO_CHROMIUM``, ``chromium`` on PATH, or /usr/bin/chromium."""
-    import os
-    import shutil
-
-    for candidate in (os.environ.get("DECI_STUDIO_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def html_to_pdf(html_text: str, timeout_s: float = 90.0) -> bytes:
-    """Print the report to PDF with headless Chromium (offline: the report loads nothing).
-
-    Raises:
-        PdfUnavailable: no Chromium, or it failed or timed out.
-    """
-    import subprocess
-    import tempfile
-
-    chromium = chromium_path()
-    if chromium is None:
-        raise PdfUnavailable(PDF_HELP)
-    with tempfile.TemporaryDirectory(prefix="deci-report-") as tmp:
-        source, target = pathlib.Path(tmp) / "report.html", pathlib.Path(tmp) / "report.pdf"
-        source.write_text(html_text, encoding="utf-8")
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-               "--disable-background-networking", "--disable-component-update", "--no-pdf-header-footer",
-               f"--user-data-dir={tmp}/profile", "--virtual-time-budget=5000", f"--print-to-pdf={target}",
-               source.as_uri()]
-        try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            reason = type(exc).__name__
-            raise PdfUnavailable(f"Chromium could not print the report ({reason}). {PDF_HELP}") from exc
-        pdf = target.read_bytes() if target.is_file() else b""
-    if not pdf.startswith(b"%PDF"):
-        raise PdfUnavailable(f"Chromium did not produce a PDF. {PDF_HELP}")
-    return pdf

@@ -74,7 +74,7 @@ def _store_dummy():
 
 
 def test_pdf_button_prints_the_report_when_chromium_is_here():
-    from ui.report import PDF_HELP, chromium_path
+    from ui.report_export import PDF_HELP, chromium_path
 
     at = _page(finished_state())
     if chromium_path() is None:
