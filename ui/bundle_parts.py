@@ -55,8 +55,7 @@ def _discovery_state(d: dict[str, Any] | None, models: dict[str, Any], fingerpri
         raise _error(f"The bundle names model {key} as the current run but does not hold it.")
     known = {f.name for f in fields(DiscoverySettings)}
     settings = DiscoverySettings(**{k: v for k, v in (d.get("settings") or {}).items() if k in known})
-    return DiscoveryState(settings=settings, run_key=key, run_fingerprint=fingerprint,
-                          notice="Restored from a project bundle.")
+    return DiscoveryState(settings=settings, run_key=key, run_fingerprint=fingerprint)
 
 
 # -- graph -----------------------------------------------------------------------------------------
