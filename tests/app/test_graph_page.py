@@ -151,3 +151,38 @@ def test_import_each_format_through_the_page(fmt):
     text = write_graph(CausalGraph.build(GRAPH["names"], GRAPH["edges"]), fmt)
     at = import_graph(open_graph_page(), text, f"g.{fmt}")
     assert set(session_of(at).current.edges) == {("a", "b"), ("b", "c")}
+
+
+def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
+    """A real (tiny: 1 s of training) DECI in the model store, as the Discover page leaves it."""
+    from deci_core.config import ModelConfig, TrainingConfig
+    from deci_core.model import DECI
+    from ui.discovery import DiscoveryState
+    from ui.model_store import get_store
+
+    monkeypatch.setattr(graph_session, "REFIT_SECONDS", 1.0)
+    data = loaded_data(200)
+    model = DECI(ModelConfig(), TrainingConfig(seed=0, preset="quick", max_steps=20, max_seconds=1.0)).fit(
+        data.table, schema=data.schema
+    )
+    get_store().put("graph-page-test", model, {"data_fingerprint": data.fingerprint})
+    state = AppState(
+        data=data, discovery=DiscoveryState(run_key="graph-page-test", run_fingerprint=data.fingerprint)
+    )
+    at = open_graph_page(state)
+    s = session_of(at)
+    assert s.base == "discovered" and s.run_key == "graph-page-test"
+    probs = model.graph_posterior_.edge_probs
+    assert s.current == graph_session.CausalGraph.from_adjacency(
+        probs.index, model.graph_posterior_.most_probable()
+    )
+    at.slider(key="graph.threshold").set_value(0.05).run()  # nearly every pair is now a candidate edge
+    assert session_of(at).threshold == 0.05 and len(session_of(at).current.edges) >= len(
+        s.versions["discovered"].edges
+    )
+    at.button(key="graph.use_for_effects").click().run()
+    session_of(at).refit_job.join(60)
+    at.run()
+    assert session_of(at).refit_job.error is None
+    chosen, text = model_for_effects(at.session_state[STATE_KEY])
+    assert chosen is not model and chosen is session_of(at).effects_model and text.startswith("Fitted on")
