@@ -81,6 +81,7 @@ class EffectView:
     notes: tuple[str, ...] = ()
     graph_used: str = ""  # which model/graph the Effects page used, in words
     per_graph: tuple[float, ...] = ()  # the effect on each distinct graph considered
+    outcome_level: Any = None  # for a discrete outcome: value is a change in P(outcome = level)
     conditioning: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -180,6 +181,7 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         cate=_cate(_first(item, "cate", "cate_curve", "curve")),
         notes=tuple(str(n) for n in _first(est, "notes", default=()) or ()),
         graph_used=str(_first(item, "graph", default="")),
+        outcome_level=_first(query, "outcome_level") if _first(est, "outcome_discrete") else None,
         per_graph=tuple(float(v) for v in _first(est, "per_graph", default=()) or () if v is not None),
         conditioning=dict(conditioning or {}),
     )

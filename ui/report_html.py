@@ -223,7 +223,8 @@ def _forest(effects: list[EffectView], charts: _Charts) -> str:
 
 def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     share = "n/a" if e.graph_share is None else f"{e.graph_share:.0%}"
-    rows = [["estimate", fmt(e.value)], ["95% interval", f"{fmt(e.low)} to {fmt(e.high)}"],
+    unit = "" if e.outcome_level is None else f" (change in P({e.outcome} = {e.outcome_level}))"
+    rows = [[f"estimate{unit}", fmt(e.value)], ["95% interval", f"{fmt(e.low)} to {fmt(e.high)}"],
             ["standard error", fmt(e.std_error)], ["share of the uncertainty from the graph", share],
             ["graphs × samples", f"{e.num_graphs} × {e.num_samples}"], ["seed", e.seed]]
     attrs = (f"data-value='{e.value!r}' data-low='{e.low!r}' data-high='{e.high!r}' "
