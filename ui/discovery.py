@@ -14,6 +14,7 @@ from typing import Any
 
 from deci_core.config import PRESETS, ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
+from deci_core.errors import ModelFileError
 from deci_core.training.callbacks import STOP, FitProgress
 from ui.jobs import Job, start_job
 from ui.model_store import ModelStore, get_store, model_key
@@ -23,7 +24,7 @@ PRESET_LABELS = {
     "standard": "Standard",
     "thorough": "Thorough: a final answer",
 }
-PROGRESS_EVERY = 10  # steps between progress reports: also how promptly Cancel takes effect
+PROGRESS_EVERY = 5  # steps between progress reports: also how promptly Cancel takes effect
 SPARSITY_LEVELS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 # Seconds per training step: measured on the shared 2-core CPU (batch 256); grows with the variables.
 _STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE = 0.06, 0.012
@@ -61,7 +62,7 @@ class DiscoveryState:
     job_key: str | None = None
     run_key: str | None = None
     run_fingerprint: str | None = None
-    notice: str | None = None  # the last outcome worth telling (cancelled, failed, loaded from the store)
+    notice: tuple[str, str] | None = None  # (kind: success|warning|error, text): the last outcome to tell
 
     @property
     def running(self) -> bool:
@@ -73,12 +74,12 @@ class DiscoveryState:
         if job is None or not job.done:
             return
         if job.cancelled:
-            self.notice = "Training was cancelled; nothing was kept."
+            self.notice = ("warning", "Training was cancelled; nothing was kept.")
         elif job.error:
-            self.notice = f"Training failed: {job.error}"
+            self.notice = ("error", f"Training failed: {job.error}")
         elif job.result:
             self.run_key, self.run_fingerprint = job.result
-            self.notice = f"Training finished in {job.elapsed_s:.0f} s; the model is saved."
+            self.notice = ("success", f"Training finished in {job.elapsed_s:.0f} s; the model is saved.")
         self.job, self.job_key = None, None
 
     def status(self) -> str | None:
@@ -123,14 +124,17 @@ def start_discovery(state: Any, store: ModelStore | None = None) -> str:
     disc = get_discovery(state)
     key = run_key_for(state)
     data = state.data
-    if store.contains(key) and store.run(key):
-        store.get(key)  # raises ModelFileError if corrupted: then the page says so
-        disc.run_key, disc.run_fingerprint, disc.notice = (
-            key,
-            data.fingerprint,
-            "Loaded instantly: these settings were run before.",
-        )
-        return "loaded"
+    warning = None
+    if store.contains(key):
+        try:
+            store.get(key)
+        except ModelFileError as exc:  # rejected, never loaded: discard it and train again
+            store.forget(key)
+            warning = f"{exc} It was discarded; training again."
+        else:
+            disc.run_key, disc.run_fingerprint = key, data.fingerprint
+            disc.notice = ("success", "Loaded instantly: these settings were run before.")
+            return "loaded"
     model_config, training_config = disc.settings.configs()
     disc.job = start_job(
         "training the model",
@@ -148,7 +152,7 @@ def start_discovery(state: Any, store: ModelStore | None = None) -> str:
             "preset": disc.settings.preset,
         },
     )
-    disc.job_key, disc.notice = key, None
+    disc.job_key, disc.notice = key, ("warning", warning) if warning else None
     return "started"
 
 
@@ -224,7 +228,7 @@ def select_run(state: Any, key: str, store: ModelStore | None = None) -> None:
     run = store.run(key) or {}
     disc = get_discovery(state)
     disc.run_key, disc.run_fingerprint = key, run.get("data_fingerprint")
-    disc.notice = "Reloaded a previous run."
+    disc.notice = ("success", "Reloaded a previous run.")
 
 
 def describe_run(run: dict[str, Any]) -> str:

@@ -140,15 +140,9 @@ def _curves(reports: list[dict[str, Any]]) -> go.Figure:
 
 def show_notice(state: Any) -> None:
     disc = get_discovery(state)
-    notice = disc.notice
-    if not notice:
-        return
-    if notice.startswith("Training failed"):
-        st.error(notice)
-    elif notice.startswith("Training was cancelled"):
-        st.warning(notice)
-    else:
-        st.success(notice)
+    if disc.notice:
+        kind, text = disc.notice
+        {"error": st.error, "warning": st.warning}.get(kind, st.success)(text)
 
 
 def result(state: Any) -> None:

@@ -54,10 +54,10 @@ def edge_heatmap(
     )
     size = height or min(720, 160 + 36 * len(rows))
     fig.update_layout(
-        title={"text": title},
+        title={"text": title, "x": 0.0, "xanchor": "left"},
         height=size,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": {"text": "child (effect)"}, "side": "top", "type": "category"},
+        xaxis={"title": {"text": "child (effect)"}, "type": "category", "tickangle": -35},
         yaxis={"title": {"text": "parent (cause)"}, "autorange": "reversed", "type": "category"},
     )
     return fig

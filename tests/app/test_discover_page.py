@@ -88,7 +88,7 @@ def test_two_sessions_train_independently():
     assert r1["data_name"] == "toy4" and r2["data_name"] == "toy5" and r1["key"] != r2["key"]
 
 
-def test_a_corrupted_stored_model_is_reported_not_loaded(tmp_path, monkeypatch):
+def test_a_corrupted_stored_model_is_reported_discarded_and_retrained(tmp_path, monkeypatch):
     monkeypatch.setenv("DECI_STUDIO_CACHE", str(tmp_path))
     at = open_page(tiny_state(seed=6))
     at.button(key="discover.run").click().run()
@@ -99,5 +99,10 @@ def test_a_corrupted_stored_model_is_reported_not_loaded(tmp_path, monkeypatch):
     get_store()._memory.clear()  # as after an app restart: only the disk entry is left
     at = open_page(tiny_state(seed=6))  # a new session with the same data and settings
     at.button(key="discover.run").click().run()
-    assert any("corrupted" in e.value and "not loaded" in e.value for e in at.error)
-    assert current_run(at.session_state[STATE_KEY]) is None
+    state = at.session_state[STATE_KEY]
+    assert any(
+        "corrupted" in w.value and "not loaded" in w.value and "training again" in w.value for w in at.warning
+    )
+    assert current_run(state) is None and state.discovery.job is not None  # retraining, not loading
+    finish(at)
+    assert current_model(state) is not None  # the fresh entry replaced the corrupted one

@@ -42,7 +42,7 @@ def test_forbid_an_edge_then_discover_with_progress_and_a_page_switch(page, mode
     _go(page, "3. Discover")
     page.get_by_text("Advanced settings").click()
     seconds = page.get_by_label(re.compile("Time limit in seconds"))
-    seconds.fill("8")
+    seconds.fill("10")
     seconds.press("Enter")
     page.get_by_role("button", name="Run discovery").click()
     expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=15_000)
