@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import graph_editor as ge
+from ui.graph_session import model_for_effects
 from ui.page import page_frame
 
 state = page_frame("Graph")
@@ -41,5 +42,6 @@ with tab_files:
     ge.render_import(state)
 with tab_use:
     st.write("Effects are computed on the graph you choose here; constraints steer the next discovery run.")
+    st.caption(f"Effects now use: {ge.md(model_for_effects(state)[1])}")
     ge.render_use_for_effects(state, session)
     ge.render_to_constraints(state, session)

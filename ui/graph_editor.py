@@ -23,8 +23,7 @@ from ui.graph_session import (
     can_refit,
     discovered_model,
     discovery_run_key,
-    start_refit,
-    store_refit,
+    use_graph_for_effects,
 )
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "editor"
@@ -228,7 +227,7 @@ def render_versions(session: GraphSession) -> None:
     )
     choice = st.selectbox(f"Compare with '{session.base}'", ["current graph", *names], key="graph.diff_pick")
     change = session.diff_from_base(None if choice == "current graph" else choice)
-    st.write(f"{choice}: {md(change.summary())} compared with the {session.base} graph.")
+    st.write(f"{md(choice)}: {change.summary()} compared with the {session.base} graph.")
     rows = [
         {"change": kind, "parent": u, "child": v}
         for kind, edges in (
@@ -321,8 +320,7 @@ def render_use_for_effects(state: Any, session: GraphSession) -> None:
         st.caption(f"Not available: {md(why)}")
         return
     if st.button(label, key="graph.use_for_effects", disabled=running, type="primary"):
-        session.refit_job = start_refit(model, session.current, data.table, data.schema)
-        running = True
+        running = use_graph_for_effects(state, session) == "started"
     st.fragment(_refit_monitor, run_every=0.5 if running else None)(state, session)
 
 
@@ -348,8 +346,7 @@ def _refit_monitor(state: Any, session: GraphSession) -> None:
         st.error(md(job.error))
     elif job.cancelled:
         st.warning("Refitting was cancelled; effects still use the previous model.")
-    elif job.result is not None and session.effects_model is not job.result:
-        session.say(store_refit(state, session, job.result, session.current))
+    elif session.settle_refit(state):
         st.rerun(scope="app")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from deci_core.errors import GraphError
+from deci_core.errors import DeciError, GraphError
 from deci_core.graph.edits import ARROW, CausalGraph, GraphDiff, apply_edit, diff, reapply
 from deci_core.graph.formats import layered_layout
 from ui.jobs import Job, start_job
@@ -45,6 +45,7 @@ class GraphSession:
     effects_graph: CausalGraph | None = None  # the graph "Use this graph for effects" refitted on
     effects_model: Any = None
     refit_job: Job | None = None
+    refit_graph: CausalGraph | None = None  # the graph the refit job is fitting
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -191,6 +192,16 @@ class GraphSession:
             )
         return text
 
+    def settle_refit(self, state: Any) -> bool:
+        """Adopt a finished refit job's model (from any page); True if one was adopted just now."""
+        job = self.refit_job
+        if job is None or not job.done or job.error or job.cancelled or job.result is None:
+            return False
+        if self.effects_model is job.result:
+            return False
+        self.say(store_refit(state, self, job.result, self.refit_graph or self.current))
+        return True
+
     # ------------------------------------------------------------------ edits count
     def edits_as_constraints(self, constraints: Any) -> tuple[Any, list[str]]:
         """Merge the edits into ``constraints`` (a deci_core Constraints); return it and what changed.
@@ -224,7 +235,6 @@ class GraphSession:
 
 def discovered_model(state: Any) -> Any:
     """This session's discovered DECI model, or None (none yet, or its saved copy is unreadable)."""
-    from deci_core.errors import DeciError
     from ui.discovery import current_model
 
     try:
@@ -240,6 +250,8 @@ def discovery_run_key(state: Any) -> str | None:
 def model_for_effects(state: Any) -> tuple[Any, str]:
     """The model the effects page should use, and one line saying which it is."""
     session = getattr(state, "graph", None)
+    if isinstance(session, GraphSession):
+        session.settle_refit(state)
     if isinstance(session, GraphSession) and session.effects_model is not None and session.effects_graph:
         change = diff(session.versions[session.base], session.effects_graph)
         what = f"the {session.base} graph" if change.empty else f"your edited graph ({change.summary()})"
@@ -265,6 +277,28 @@ def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
     cfg = f"{getattr(model, 'model_config', '')!r}{getattr(model, 'training_config', '')!r}"
     text = f"refit|{fingerprint}|{cfg}|{graph.key()}"
     return "refit-" + hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def use_graph_for_effects(state: Any, session: GraphSession) -> str:
+    """Refit on the current graph: from the model store if done before, else in a background job.
+
+    Returns:
+        "loaded" or "started".
+    """
+    model, data, graph = discovered_model(state), state.data, session.current
+    if model is not None:
+        from ui.model_store import get_store
+
+        try:
+            cached = get_store().get(refit_key(model, graph, data.fingerprint))
+        except DeciError:  # a corrupted entry is not loaded; refit instead
+            cached = None
+        if cached is not None:
+            session.effects_model, session.effects_graph = cached, graph
+            session.say("Loaded instantly: this graph was refitted before. It is used for effects.")
+            return "loaded"
+    session.refit_job, session.refit_graph = start_refit(model, graph, data.table, data.schema), graph
+    return "started"
 
 
 def start_refit(

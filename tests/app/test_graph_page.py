@@ -135,9 +135,9 @@ def test_use_this_graph_for_effects_fits_on_the_imported_graph(monkeypatch):
     job = session_of(at).refit_job
     job.join(60)
     assert job.error is None, job.error
-    at.run()
-    model, text = model_for_effects(at.session_state[STATE_KEY])
+    model, text = model_for_effects(at.session_state[STATE_KEY])  # adopted from any page, no rerun here
     assert model is not None and text.startswith("Fitted on the imported graph")
+    at.run()
     assert (model.graph_posterior_.most_probable() == session_of(at).current.to_adjacency()).all()
     edit(at, "add", "c", "d")
     assert "edited the graph since" in model_for_effects(at.session_state[STATE_KEY])[1]
@@ -186,3 +186,7 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
     assert session_of(at).refit_job.error is None
     chosen, text = model_for_effects(at.session_state[STATE_KEY])
     assert chosen is not model and chosen is session_of(at).effects_model and text.startswith("Fitted on")
+    assert session_of(at).message == "The model was refitted on your graph and will be used for effects."
+    refitted_graph = session_of(at).current
+    at.button(key="graph.use_for_effects").click().run()  # the same graph again: from the model store
+    assert session_of(at).message.startswith("Loaded instantly") and session_of(at).effects_graph == refitted_graph
