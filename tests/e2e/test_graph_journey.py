@@ -111,6 +111,9 @@ def test_graph_editing_journey(page, tmp_path):
     with page.expect_download() as download:
         json_button.click()
     exported = json.loads(open(download.value.path()).read())
+    with page.expect_download() as png:
+        page.get_by_test_id("ge-png").click()  # drawn in the browser from the canvas
+    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     assert sorted(map(tuple, exported["edges"])) == sorted([(XSS, "a"), ("a", "b"), ("b", "c"), ("c", "d")])
 
     # The XSS-named variable is shown as text (widget editor, message, canvas), never as markup.
