@@ -71,6 +71,7 @@ def test_same_key_returns_the_same_model_also_after_a_restart(tmp_path, table, f
     np.testing.assert_allclose(loaded.graph_posterior_.probs, fitted.graph_posterior_.probs)
     assert restarted.get(key) is loaded
     assert [r["key"] for r in restarted.runs("fp")] == [key] and restarted.runs("other") == []
+    assert restarted.runs("fp", kind="refit") == [] and len(restarted.runs(kind=None)) == 1
 
 
 def test_corrupted_entry_is_rejected_with_a_clear_message(tmp_path, table, fitted):

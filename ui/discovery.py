@@ -185,6 +185,7 @@ def train_and_store(
     posterior = model.graph_posterior_
     record = {
         **run_info,
+        "kind": "discovery",
         "started": started,
         "rows": int(len(table)),
         "names": list(posterior.names),

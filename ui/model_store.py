@@ -142,12 +142,21 @@ class ModelStore:
         except (OSError, ValueError):
             return None
 
-    def runs(self, fingerprint: str | None = None) -> list[dict[str, Any]]:
-        """Complete runs (optionally for one data fingerprint), newest first."""
+    def runs(self, fingerprint: str | None = None, kind: str | None = "discovery") -> list[dict[str, Any]]:
+        """Complete runs (optionally for one data fingerprint and of one kind), newest first.
+
+        ``kind`` is the run.json ``"kind"`` (absent means "discovery"; refits are "refit"); None: all.
+        """
         if not self.models_dir.is_dir():
             return []
         runs = [self.run(p.name) for p in self.models_dir.iterdir() if not p.name.startswith(".")]
-        runs = [r for r in runs if r and (fingerprint is None or r.get("data_fingerprint") == fingerprint)]
+        runs = [
+            r
+            for r in runs
+            if r
+            and (fingerprint is None or r.get("data_fingerprint") == fingerprint)
+            and (kind is None or r.get("kind", "discovery") == kind)
+        ]
         return sorted(runs, key=lambda r: -float(r.get("saved", 0)))
 
     def forget(self, key: str) -> None:

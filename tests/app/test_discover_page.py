@@ -106,3 +106,20 @@ def test_a_corrupted_stored_model_is_reported_discarded_and_retrained(tmp_path, 
     assert current_run(state) is None and state.discovery.job is not None  # retraining, not loading
     finish(at)
     assert current_model(state) is not None  # the fresh entry replaced the corrupted one
+
+
+def test_history_reloads_and_compares_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("DECI_STUDIO_CACHE", str(tmp_path))
+    at = open_page(tiny_state(seed=7))
+    at.button(key="discover.run").click().run()
+    state = finish(at)
+    first = state.discovery.run_key
+    at.number_input(key="discover.seed").set_value(1)
+    at.button(key="discover.run").click().run()
+    finish(at)
+    second = state.discovery.run_key
+    assert second != first
+    at.selectbox(key="discover.history_pick").set_value(first)
+    at.button(key="discover.reload").click().run()
+    assert state.discovery.run_key == first and current_run(state)["training_config"]["seed"] == 0
+    assert any(m.value.startswith("From A to B:") for m in at.markdown)
