@@ -146,3 +146,27 @@ def test_immutable_updates_and_description():
         .forbidden
         == ()
     )
+
+
+def test_every_returned_graph_obeys_tiers_roots_leaves_and_required_edges():
+    from deci_core.config import ModelConfig, TrainingConfig
+    from deci_core.model import DECI
+    from deci_core.synthetic import sem_from_edges
+
+    df = sem_from_edges(NAMES, [("age", "income"), ("sex", "income"), ("income", "revenue")]).sample(
+        200, np.random.default_rng(0)
+    )
+    c = Constraints(
+        tiers=[["age", "sex"], ["income", "revenue"]],
+        roots=["sex"],
+        leaves=["revenue"],
+        required=[("age", "revenue")],
+    )
+    training = TrainingConfig(seed=0, max_steps=20, patience=0, batch_size=64)
+    model = DECI(ModelConfig(noise="gaussian", hidden=8), training).fit(df, constraints=c)
+    forbidden, required = c.edge_masks(NAMES)
+    graphs = np.concatenate(
+        [model.graph_posterior_.most_probable()[None], model.graph_posterior_.sample(50, seed=1)]
+    )
+    assert not (graphs & forbidden).any()
+    assert (graphs[:, required]).all()
