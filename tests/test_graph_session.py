@@ -50,6 +50,17 @@ def test_rejected_edits_change_nothing_but_the_message(model):
     assert not s.apply({"op": "move", "node": "a", "x": "left"})
 
 
+def test_layout_follows_the_graph_until_the_analyst_moves_a_node(model):
+    s = GraphSession.from_model(model, threshold=0.5)
+    s.set_threshold(0.25, model)  # a -> b -> c plus a -> c: three layers
+    assert s.positions["a"][1] < s.positions["b"][1] < s.positions["c"][1]
+    s.apply({"op": "move", "node": "c", "x": 500, "y": -500})
+    s.set_threshold(0.5, model)
+    assert s.positions["c"] == (500.0, -500.0)  # hand-made positions are kept
+    s.arrange()
+    assert s.positions["c"][1] > s.positions["a"][1] and not s.arranged_by_hand
+
+
 def test_moves_are_remembered_but_not_undoable_edits(model):
     s = GraphSession.from_model(model)
     s.apply({"op": "move", "node": "a", "x": 12, "y": 34})

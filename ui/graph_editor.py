@@ -150,16 +150,23 @@ def render_message(session: GraphSession) -> None:
 
 def render_history(state: Any, session: GraphSession) -> None:
     """Undo / redo buttons and, for a discovered graph, the probability threshold."""
-    cols = st.columns([1, 1, 4])
+    cols = st.columns([1, 1, 1.4, 4])
     cols[0].button(
         "↶ Undo", key="graph.undo", on_click=session.undo, disabled=not session.undo_stack, width="stretch"
     )
     cols[1].button(
         "↷ Redo", key="graph.redo", on_click=session.redo, disabled=not session.redo_stack, width="stretch"
     )
+    cols[2].button(
+        "Arrange in layers",
+        key="graph.arrange",
+        on_click=session.arrange,
+        width="stretch",
+        help="Causes above effects. Your own node positions are replaced.",
+    )
     if session.probs is not None:
         model = discovered_model(state)
-        cols[2].slider(
+        cols[3].slider(
             "Edge probability threshold for the discovered graph",
             0.05,
             0.95,

@@ -46,6 +46,7 @@ class GraphSession:
     effects_model: Any = None
     refit_job: Job | None = None
     refit_graph: CausalGraph | None = None  # the graph the refit job is fitting
+    arranged_by_hand: bool = False  # once the analyst moves a node, layouts are no longer automatic
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -85,6 +86,7 @@ class GraphSession:
             return False
         if edit.get("op") == "move":
             self.positions[str(edit["node"])] = new.positions[str(edit["node"])]
+            self.arranged_by_hand = True
         else:
             self._push(replace(new, positions={}))
         self.say(text, True)
@@ -93,8 +95,16 @@ class GraphSession:
     def replace_graph(self, graph: CausalGraph, message: str) -> None:
         """Make ``graph`` current as one undoable step (restoring a version, an import)."""
         self._push(replace(graph, positions={}))
+        if not self.arranged_by_hand:
+            self.positions = layered_layout(graph.names, graph.edges)
         self.positions.update(graph.positions)
         self.say(message, True)
+
+    def arrange(self) -> None:
+        """Lay the current graph out in layers (causes above effects); forget hand-made positions."""
+        self.positions = layered_layout(self.current.names, self.current.edges)
+        self.arranged_by_hand = False
+        self.say("Arranged in layers: causes above their effects.")
 
     def say(self, text: str, ok: bool = True) -> None:
         self.message, self.message_ok, self.nonce = text, ok, self.nonce + 1
@@ -129,6 +139,8 @@ class GraphSession:
         graph, skipped = reapply(new_base, diff(old_base, self.current), self.current.locked)
         self.threshold, self.versions[DISCOVERED] = threshold, new_base
         self._push(graph)
+        if not self.arranged_by_hand:
+            self.positions = layered_layout(graph.names, graph.edges)
         note = f" {len(skipped)} edit(s) no longer apply: " + " ".join(skipped) if skipped else ""
         self.say(f"Discovered graph now uses threshold {threshold:.2f}.{note}", not skipped)
 

@@ -354,8 +354,10 @@ def layered_layout(
         pos = nx.spring_layout(g, seed=0)
         scale = dx * max(2.0, math.sqrt(len(names)))
         return {n: (float(p[0]) * scale, float(p[1]) * scale) for n, p in pos.items()}
+    width = max(4, math.ceil(1.5 * math.sqrt(len(names))))  # wide layers wrap onto several rows
+    rows = [level[k : k + width] for level in levels for k in range(0, len(level), width)]
     out = {}
-    for row, level in enumerate(levels):
+    for row, level in enumerate(rows):
         for col, n in enumerate(level):
             out[n] = ((col - (len(level) - 1) / 2) * dx, row * dy)
     return out
