@@ -80,7 +80,17 @@ def ensure_session(state: Any) -> GraphSession | None:
 
 
 def offer_new_run(state: Any, session: GraphSession) -> None:
-    """If discovery ran again since this graph was made, offer to start over from the new run."""
+    """Offer to start over when discovery ran again, or when the data's variables changed."""
+    data = getattr(state, "data", None)
+    if data is not None and list(data.schema.names) != list(session.current.names):
+        st.warning(
+            "This graph's variables differ from the data now loaded. Start over to work on a graph "
+            "for the current data (your versions of this graph are dropped)."
+        )
+        if st.button("Start over for the current data", key="graph.start_over_data"):
+            state.graph = None
+            st.rerun()
+        return
     key = discovery_run_key(state)
     model = discovered_model(state) if key not in (None, session.run_key) else None
     if model is None:

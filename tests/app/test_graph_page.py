@@ -97,6 +97,15 @@ def test_import_checks_names_against_the_data():
     assert "not in the data: ['zeta']" in at.error[0].value.replace("\\", "")
 
 
+def test_new_data_with_other_variables_offers_to_start_over():
+    at = import_graph(open_graph_page(), json.dumps({"names": ["p", "q"], "edges": [["p", "q"]]}))
+    at.session_state[STATE_KEY].data = loaded_data(50)  # the analyst loads other data meanwhile
+    at.run()
+    assert "variables differ from the data" in at.warning[0].value
+    at.button(key="graph.start_over_data").click().run()
+    assert session_of(at) is None and "No graph yet" in at.info[0].value
+
+
 def test_exports_round_trip_the_current_graph():
     at = import_graph(open_graph_page(), json.dumps(GRAPH))
     edit(at, "lock", "a", "b")
@@ -189,4 +198,7 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
     assert session_of(at).message == "The model was refitted on your graph and will be used for effects."
     refitted_graph = session_of(at).current
     at.button(key="graph.use_for_effects").click().run()  # the same graph again: from the model store
-    assert session_of(at).message.startswith("Loaded instantly") and session_of(at).effects_graph == refitted_graph
+    assert (
+        session_of(at).message.startswith("Loaded instantly")
+        and session_of(at).effects_graph == refitted_graph
+    )
