@@ -161,7 +161,13 @@ def result(state: Any) -> None:
     with right:
         st.markdown("**Most probable graph**")
         show_graph(names, edges, alt="most probable causal graph")
-    st.dataframe(edge_table(edges), hide_index=True)
+    if edges:
+        st.dataframe(edge_table(edges), hide_index=True)
+    else:
+        st.info(
+            "No edge has a probability above 0.5 yet. Training may have stopped early: try the "
+            "standard preset or a longer time limit, or a lower sparsity strength."
+        )
     rules = Constraints.from_dict(run.get("constraints", {})).describe()
     if rules:
         st.caption("With the constraints: " + " ".join(rules))
