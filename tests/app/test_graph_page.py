@@ -202,3 +202,16 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
         session_of(at).message.startswith("Loaded instantly")
         and session_of(at).effects_graph == refitted_graph
     )
+
+
+def test_nodes_carry_variable_type_and_treatment_outcome_role():
+    from types import SimpleNamespace
+
+    from ui.graph_editor import node_info
+
+    data = loaded_data(50)
+    state = AppState(data=data, effects=SimpleNamespace(treatment="a", outcome="c"))
+    info = {n["id"]: n for n in node_info(state, tuple(data.schema.names))}
+    assert info["a"]["role"] == "treatment" and info["c"]["role"] == "outcome" and info["b"]["role"] == ""
+    assert info["b"]["kind"] == data.schema["b"].type.value == "continuous"
+    assert node_info(AppState(), ("x",)) == [{"id": "x", "kind": "", "role": ""}]

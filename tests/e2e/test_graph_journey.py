@@ -103,6 +103,16 @@ def test_graph_editing_journey(page, tmp_path):
 
     page.get_by_role("button", name="Undo").click()  # undoes the reverse (the rejection was no edit)
     python_edges(page, [(XSS, "a"), ("a", "b"), ("b", "c"), ("c", "d")])
+
+    page.mouse.click(*edge_mid(page, "a", "b"))  # lock a -> b as expert-confirmed
+    page.get_by_test_id("ge-lock").click()
+    expect(hint).to_have_text("Locked a → b.")
+    (x, y) = node_xy(page, "d")  # move d: Python remembers where it was put
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 80, y + 40, steps=8)
+    page.mouse.up()
+    expect(hint).to_have_text("Moved d.")
     wait_idle(page)
 
     page.get_by_role("tab", name="Import / export").click()
@@ -115,6 +125,7 @@ def test_graph_editing_journey(page, tmp_path):
         page.get_by_test_id("ge-png").click()  # drawn in the browser from the canvas
     assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     assert sorted(map(tuple, exported["edges"])) == sorted([(XSS, "a"), ("a", "b"), ("b", "c"), ("c", "d")])
+    assert exported["locked"] == [["a", "b"]] and exported["positions"]["d"] != GRAPH["positions"]["d"]
 
     # The XSS-named variable is shown as text (widget editor, message, canvas), never as markup.
     page.get_by_role("tab", name="Edit with widgets").click()
