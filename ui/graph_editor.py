@@ -9,6 +9,7 @@ the same run draws the result. Names are user data: they travel only in the comp
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pandas as pd
 import pyvis
 import streamlit as st
 
+from deci_core.errors import GraphError
 from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, to_svg, write_graph
 from ui.graph_session import (
     GraphSession,
@@ -44,7 +46,6 @@ EXPORTS = {
     "csv": ("CSV edge list", "text/csv"),
 }
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
-_component = None
 
 
 def md(text: str) -> str:
@@ -52,18 +53,17 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+@functools.cache
 def _editor():
-    global _component
-    if _component is None:
-        js = VIS_JS.read_text(encoding="utf-8") + "\n;\n" + (ASSETS / "editor.js").read_text(encoding="utf-8")
-        _component = st.components.v2.component(
-            "deci_graph_editor",
-            html=(ASSETS / "editor.html").read_text(encoding="utf-8"),
-            css=(ASSETS / "editor.css").read_text(encoding="utf-8"),
-            js=js,
-            isolate_styles=True,
-        )
-    return _component
+    """Register the component once per process (vis-network first: it defines ``globalThis.vis``)."""
+    js = VIS_JS.read_text(encoding="utf-8") + "\n;\n" + (ASSETS / "editor.js").read_text(encoding="utf-8")
+    return st.components.v2.component(
+        "deci_graph_editor",
+        html=(ASSETS / "editor.html").read_text(encoding="utf-8"),
+        css=(ASSETS / "editor.css").read_text(encoding="utf-8"),
+        js=js,
+        isolate_styles=True,
+    )
 
 
 # ---------------------------------------------------------------------- session
@@ -275,7 +275,7 @@ def render_import(state: Any) -> None:
             return
         data, imported = getattr(state, "data", None), False
         with _errors(f"importing {upload.name}"):
-            text = upload.getvalue().decode("utf-8-sig")
+            text = _text_of(upload)
             graph = read_graph(text, format_for_filename(upload.name), data.schema.names if data else None)
             label = f"imported from {upload.name}"
             if isinstance(state.graph, GraphSession) and state.graph.current.names == graph.names:
@@ -287,6 +287,13 @@ def render_import(state: Any) -> None:
             imported = True
         if imported:
             st.rerun()
+
+
+def _text_of(upload: Any) -> str:
+    try:
+        return upload.getvalue().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise GraphError(f"'{upload.name}' is not a text file (UTF-8): export the graph as text.") from None
 
 
 def _errors(action: str):

@@ -10,6 +10,9 @@ optional name, node statements ``a [pos="x,y", locked=true]``, edge chains ``a -
 ``a <- b``, bare or double-quoted ids, ``//``, ``#`` and ``/* */`` comments; ``graph``/``node``/
 ``edge`` default statements and ``key=value`` graph attributes are ignored. Undirected or bidirected
 edges (``--``, ``<->``) and subgraphs are rejected with a message.
+
+(The file is longer than most: five formats, each a writer and a reader, plus the layout and SVG
+that the report embeds; one place for everything that turns a graph into text.)
 """
 
 from __future__ import annotations

@@ -95,6 +95,11 @@ def test_import_checks_names_against_the_data():
     at = import_graph(at, "source,target\na,b\nb,zeta\n", "edges.csv")
     assert session_of(at) is None
     assert "not in the data: ['zeta']" in at.error[0].value.replace("\\", "")
+    at.file_uploader(key="graph.import_file").upload(
+        "g.json", b"\xff\xfe\x00binary", "application/json"
+    ).run()
+    at.button(key="graph.import").click().run()
+    assert "is not a text file" in at.error[0].value.replace("\\", "")
 
 
 def test_new_data_with_other_variables_offers_to_start_over():
