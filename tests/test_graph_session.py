@@ -30,6 +30,12 @@ def test_from_model_uses_the_most_probable_graph_and_its_probabilities(model):
     assert set(s.positions) == set(NAMES)
 
 
+def test_candidates_are_likely_pairs_left_out(model):
+    s = GraphSession.from_model(model, threshold=0.5)
+    table = s.candidates(0.2)
+    assert list(zip(table.parent, table.child, strict=True)) == [("a", "c"), ("c", "b")]  # 0.3, 0.2
+
+
 def test_threshold_change_replays_the_edits(model):
     s = GraphSession.from_model(model, threshold=0.5)
     assert s.apply({"op": "delete", "source": "b", "target": "c"})

@@ -211,16 +211,17 @@ def _apply_widget_edit(session: GraphSession) -> None:
 
 
 def render_edge_table(session: GraphSession) -> None:
+    """The current edges, and the uncertain edges discovery found that are not in the graph."""
     table = session.edge_table()
     st.caption(
         f"{len(table)} edges. 'origin' says whether an edge was {session.base}, added or reversed by you."
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={"probability": st.column_config.NumberColumn(format="%.2f")},
-    )
+    prob = {"probability": st.column_config.NumberColumn(format="%.2f")}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=prob)
+    if session.probs is not None:
+        others = session.candidates(0.2)
+        st.caption(f"{len(others)} more pairs have a probability of at least 0.20 but are not in the graph:")
+        st.dataframe(others, hide_index=True, width="stretch", column_config=prob)
 
 
 # ---------------------------------------------------------------------- versions and diff

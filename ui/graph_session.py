@@ -191,6 +191,19 @@ class GraphSession:
         ]
         return pd.DataFrame(rows, columns=["parent", "child", "probability", "locked", "origin"])
 
+    def candidates(self, min_probability: float = 0.2) -> pd.DataFrame:
+        """Pairs not in the graph whose discovered probability is at least ``min_probability``."""
+        rows = []
+        if self.probs is not None:
+            have = set(self.current.edges)
+            for u in self.probs.index:
+                for v in self.probs.columns:
+                    p = float(self.probs.loc[u, v])
+                    if u != v and (u, v) not in have and p >= min_probability:
+                        rows.append({"parent": u, "child": v, "probability": p})
+        table = pd.DataFrame(rows, columns=["parent", "child", "probability"])
+        return table.sort_values("probability", ascending=False, ignore_index=True)
+
     def edges_with_probs(self) -> list[tuple[str, str, float | None]]:
         return [(u, v, self.probability(u, v)) for u, v in self.current.edges]
 

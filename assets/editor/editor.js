@@ -39,6 +39,7 @@ function edgeItem(e) {
   const text = `${e.from} → ${e.to}\n${prob}\n${e.origin}${e.locked ? " · locked (expert-confirmed)" : ""}`;
   return {
     id: eid(e.from, e.to), from: e.from, to: e.to, width: 1 + 4 * strength,
+    hoverLabel: p === null ? (e.locked ? "locked" : e.origin) : p.toFixed(2), label: "",
     color: { color, opacity: 0.3 + 0.7 * strength, highlight: "#1971c2", hover: "#1971c2" },
     dashes: e.origin === "added" ? [6, 4] : false, title: textTitle(text),
   };
@@ -116,6 +117,9 @@ function setup(root, name) {
   root.querySelector(".ge-canvas").addEventListener("keydown", (ev) => {
     if (ev.key === "Delete" || ev.key === "Backspace") withEdge("delete")();
   });
+  // The probability appears as the edge's label while the pointer is on it (drawn on the canvas).
+  s.network.on("hoverEdge", (p) => s.edges.update({ id: p.edge, label: s.edges.get(p.edge).hoverLabel }));
+  s.network.on("blurEdge", (p) => { if (s.edges.get(p.edge)) s.edges.update({ id: p.edge, label: "" }); });
   s.network.on("dragEnd", (p) => {
     if (p.nodes.length === 1) {
       const id = p.nodes[0];

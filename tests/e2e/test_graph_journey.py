@@ -104,6 +104,8 @@ def test_graph_editing_journey(page, tmp_path):
     page.get_by_role("button", name="Undo").click()  # undoes the reverse (the rejection was no edit)
     python_edges(page, [(XSS, "a"), ("a", "b"), ("b", "c"), ("c", "d")])
 
+    page.mouse.move(*edge_mid(page, "a", "b"))  # hovering an edge labels it (here: its origin)
+    page.wait_for_function(f"() => ({EDITOR}).edges.get('[\"a\",\"b\"]').label === 'imported'")
     page.mouse.click(*edge_mid(page, "a", "b"))  # lock a -> b as expert-confirmed
     page.get_by_test_id("ge-lock").click()
     expect(hint).to_have_text("Locked a → b.")
