@@ -10,10 +10,12 @@ from ui.page import page_frame
 
 state = page_frame("Effects")
 st.title("Effects")
+st.caption("What would happen to an outcome if you set a treatment to one value instead of another?")
+model, description = None, ""
 with error_boundary("loading the model"):
     model, description = fx.model_for_effects(state)
 if model is None:
-    st.info(description)
+    st.info(description or "No model yet: run discovery first.")
     st.page_link("pages/3_Discover.py", label="Go to Discover", icon="🔎")
     st.stop()
 effects = fx.get_effects(state)
@@ -21,14 +23,6 @@ effects.settle()
 table = fx.data_table(state, model)
 names = list(model.encoder_.names)
 st.caption(description)
-
-
-def _value_input(label: str, name: str, default, key: str):
-    if fx.kind(model, name) is VariableType.CONTINUOUS:
-        return st.number_input(label, value=float(default), key=key, format="%.4g")
-    options = fx.levels(model, name)
-    return st.selectbox(label, options, index=options.index(default), key=key)
-
 
 c1, c2 = st.columns(2)
 t_index = names.index(effects.treatment) if effects.treatment in names else 0
@@ -44,8 +38,8 @@ with error_boundary("checking the graph"):
 
 a_default, b_default = fx.default_values(model, treatment, table)
 c1, c2, c3 = st.columns(3)
-a = _value_input(f"Set {treatment} to", treatment, a_default, f"effects.a.{treatment}")
-b = _value_input("instead of", treatment, b_default, f"effects.b.{treatment}")
+a = view.value_input(model, f"Set {treatment} to", treatment, a_default, f"effects.a.{treatment}", c1)
+b = view.value_input(model, "instead of", treatment, b_default, f"effects.b.{treatment}", c2)
 level = None
 if fx.kind(model, outcome) is not VariableType.CONTINUOUS:
     cats = fx.levels(model, outcome)
@@ -66,15 +60,13 @@ query = {
     "control_value": b,
     "outcome_level": level,
 }
-running = effects.job is not None or effects.curve_job is not None
-if st.button("Estimate effect", type="primary", key="effects.run", disabled=running):
+if st.button("Estimate effect", type="primary", key="effects.run", disabled=effects.running is not None):
     with error_boundary("starting the estimate"):
         fx.start_estimate(effects, model, table, description, query, settings)
-        running = True
 
 
 def _monitor():
-    job = effects.job or effects.curve_job
+    job = effects.running
     if job is None:
         return
     if job.done:
@@ -84,7 +76,7 @@ def _monitor():
         job.cancel()
 
 
-st.fragment(_monitor, run_every=0.5 if running else None)()
+st.fragment(_monitor, run_every=0.5 if effects.running is not None else None)()
 if effects.message:
     (st.info if effects.message_ok else st.error)(effects.message)
 
@@ -105,33 +97,8 @@ if result is not None:
     with tabs[2]:
         view.cross_check_panel(result)
     with tabs[3]:
-        q = result.estimate.query
-        modifiers = [n for n in names if n not in (q.treatment, q.outcome)]
-        modifier = st.selectbox("Effect by", modifiers, key="effects.modifier") if modifiers else None
-        if modifier and st.button("Compute effect by subgroup", key="effects.curve", disabled=running):
-            with error_boundary("starting the subgroup curve"):
-                fx.start_curve(effects, model, modifier, settings)
-                st.rerun()
-        if result.curve is not None:
-            st.plotly_chart(view.curve_figure(result.curve), key="effects.curve_chart")
-            st.caption(
-                "Conditional effect: the model's simulated units weighted by how close their "
-                f"{result.curve.modifier} is to each value (kernel average). Sparse regions are noisy."
-            )
+        view.subgroup_tab(model, effects, table, settings, description)
     with tabs[4]:
-        if table is None:
-            st.info("Load the data the model was fitted on to ask about one of its rows.")
-        else:
-            q = result.estimate.query
-            row = int(st.number_input("Row", 0, len(table) - 1, 0, key="effects.cf_row"))
-            st.dataframe(table.iloc[[row]], hide_index=True)
-            value = _value_input(
-                f"Had {q.treatment} been", q.treatment, q.treatment_value, "effects.cf_value"
-            )
-            if st.button("Compute what-if", key="effects.cf_run"):
-                with error_boundary("computing the what-if"):
-                    fx.what_if(effects, model, table.iloc[[row]], q.treatment, value, q.outcome)
-            if effects.what_if is not None:
-                view.counterfactual_panel(effects.what_if)
+        view.what_if_tab(model, effects, table)
 if effects.report_items:
     st.caption(f"{len(effects.report_items)} estimate(s) added to the report.")

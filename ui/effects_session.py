@@ -55,6 +55,8 @@ class EffectsState:
     result: EffectResult | None = None
     job: Job | None = None
     curve_job: Job | None = None
+    subgroup: EffectResult | None = None
+    subgroup_job: Job | None = None
     what_if: Counterfactual | None = None
     report_items: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
@@ -68,11 +70,21 @@ class EffectsState:
             parts.append(f"{len(self.report_items)} estimate(s) in the report")
         return "; ".join(parts) or None
 
+    @property
+    def running(self) -> Job | None:
+        """The job in progress, if any (one at a time)."""
+        return self.job or self.curve_job or self.subgroup_job
+
     def settle(self) -> None:
         """Take finished jobs' results (called on every page run)."""
+        if self.subgroup_job is not None and self.subgroup_job.done:
+            self.subgroup = self.subgroup_job.result or self.subgroup
+            if self.subgroup_job.error:
+                self.message, self.message_ok = self.subgroup_job.error, False
+            self.subgroup_job = None
         if self.job is not None and self.job.done:
             if self.job.result is not None:
-                self.result = self.job.result
+                self.result, self.subgroup = self.job.result, None
             self.message, self.message_ok = self.job.error or "", self.job.error is None
             self.job = None
         if self.curve_job is not None and self.curve_job.done:
@@ -134,6 +146,15 @@ def default_values(model: Any, name: str, table: pd.DataFrame | None) -> tuple[A
         return _nice(col.quantile(0.75)), _nice(col.quantile(0.25))
     mean, std = model.encoder_.means[name], model.encoder_.stds[name]
     return _nice(mean + 0.674 * std), _nice(mean - 0.674 * std)
+
+
+def modifier_range(model: Any, name: str, table: pd.DataFrame | None) -> tuple[float, float]:
+    """A continuous variable's 1%..99% range in the data (or mean ± 2.5 sd from the encoder)."""
+    if table is not None:
+        col = pd.to_numeric(table[name], errors="coerce").dropna()
+        return _nice(col.quantile(0.01)), _nice(col.quantile(0.99))
+    mean, std = model.encoder_.means[name], model.encoder_.stds[name]
+    return _nice(mean - 2.5 * std), _nice(mean + 2.5 * std)
 
 
 def _nice(x: float) -> float:
@@ -200,6 +221,10 @@ def _estimate(
     est = average_effect(model, **query, **settings, data_rows=rows)
     if should_stop():
         return None
+    if query.get("conditioning"):  # a subgroup: the estimate alone
+        return EffectResult(
+            est, None, pd.DataFrame(columns=["arm", "value"]), description, time.perf_counter() - start
+        )
     report(0.6, "outcome distributions")
     arms = arm_samples(model, **query, num_graphs=settings["num_graphs"], seed=settings["seed"])
     report(0.85, "linear cross-check")
@@ -208,6 +233,37 @@ def _estimate(
         adj = model.graph_posterior_.most_probable()
         linear = linear_backdoor(table, model.encoder_, adj, **query)
     return EffectResult(est, linear, arms, description, time.perf_counter() - start)
+
+
+def start_subgroup(
+    effects: EffectsState,
+    model: Any,
+    description: str,
+    modifier: str,
+    condition: Any,
+    settings: dict[str, Any],
+) -> Job:
+    """The effect among units whose ``modifier`` matches ``condition`` (a (low, high) range or levels)."""
+    q = effects.result.estimate.query
+    query = {
+        "treatment": q.treatment,
+        "outcome": q.outcome,
+        "treatment_value": q.treatment_value,
+        "control_value": q.control_value,
+        "outcome_level": q.outcome_level,
+        "conditioning": {modifier: condition},
+    }
+    subgroup_settings = {**settings, "num_samples": max(int(settings["num_samples"]), 20_000)}
+    effects.subgroup_job = start_job(
+        "estimating the effect in a subgroup",
+        _estimate,
+        model=model,
+        table=None,
+        description=description,
+        query=query,
+        settings=subgroup_settings,
+    )
+    return effects.subgroup_job
 
 
 def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict[str, Any]) -> Job:

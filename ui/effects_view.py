@@ -9,8 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from deci_core.data import VariableType
 from deci_core.effects import CateCurve, EffectEstimate
+from ui import effects_session as fx
 from ui.effects_session import EffectResult
+from ui.errors import error_boundary
 
 
 def arms_figure(result: EffectResult) -> go.Figure:
@@ -134,3 +137,79 @@ def counterfactual_panel(cf: Any) -> None:
             "Discrete variables: their noise is drawn from its posterior given the row "
             f"({cf.abduction_draws} draws averaged), so the answer is a probability."
         )
+
+
+def value_input(model: Any, label: str, name: str, default: Any, key: str, container: Any = st) -> Any:
+    """A number box for a continuous variable, a level picker for a discrete one."""
+    if fx.kind(model, name) is VariableType.CONTINUOUS:
+        return container.number_input(label, value=float(default), key=key, format="%.4g")
+    options = fx.levels(model, name)
+    return container.selectbox(label, options, index=options.index(default), key=key)
+
+
+def subgroup_tab(
+    model: Any,
+    effects: fx.EffectsState,
+    table: pd.DataFrame | None,
+    settings: dict[str, Any],
+    description: str,
+) -> None:
+    """A CATE curve over one modifier, and the effect within one subgroup of it."""
+    result, busy = effects.result, effects.running is not None
+    q = result.estimate.query
+    modifiers = [n for n in model.encoder_.names if n not in (q.treatment, q.outcome)]
+    if not modifiers:
+        st.info("No other variable to look at subgroups by.")
+        return
+    modifier = st.selectbox("Effect by", modifiers, key="effects.modifier")
+    if st.button("Compute effect across its range", key="effects.curve", disabled=busy):
+        with error_boundary("starting the subgroup curve"):
+            fx.start_curve(effects, model, modifier, settings)
+            st.rerun()
+    if result.curve is not None:
+        st.plotly_chart(curve_figure(result.curve), key="effects.curve_chart")
+        st.caption(
+            "Conditional effect: simulated units weighted by how close their "
+            f"{result.curve.modifier} is to each value (kernel average). Sparse regions are noisy."
+        )
+    if fx.kind(model, modifier) is VariableType.CONTINUOUS:
+        low, high = fx.modifier_range(model, modifier, table)
+        condition = st.slider(
+            f"Subgroup: {modifier} between",
+            low,
+            high,
+            (low, (low + high) / 2),
+            key=f"effects.sub_range.{modifier}",
+        )
+    else:
+        levels = fx.levels(model, modifier)
+        condition = st.multiselect(
+            f"Subgroup: {modifier} is", levels, levels[:1], key=f"effects.sub_levels.{modifier}"
+        )
+    if st.button("Estimate for this subgroup", key="effects.sub_run", disabled=busy or not condition):
+        with error_boundary("starting the subgroup estimate"):
+            fx.start_subgroup(effects, model, description, modifier, condition, settings)
+            st.rerun()
+    if effects.subgroup is not None:
+        st.success(effects.subgroup.estimate.sentence())
+        for note in effects.subgroup.estimate.notes:
+            st.info(note)
+        if st.button("Add this subgroup estimate to the report", key="effects.sub_add"):
+            fx.add_to_report(effects, effects.subgroup)
+            st.rerun()
+
+
+def what_if_tab(model: Any, effects: fx.EffectsState, table: pd.DataFrame | None) -> None:
+    """Counterfactual for one row of the loaded data."""
+    if table is None:
+        st.info("Load the data the model was fitted on to ask about one of its rows.")
+        return
+    q = effects.result.estimate.query
+    row = int(st.number_input("Row", 0, len(table) - 1, 0, key="effects.cf_row"))
+    st.dataframe(table.iloc[[row]], hide_index=True)
+    value = value_input(model, f"Had {q.treatment} been", q.treatment, q.treatment_value, "effects.cf_value")
+    if st.button("Compute what-if", key="effects.cf_run"):
+        with error_boundary("computing the what-if"):
+            fx.what_if(effects, model, table.iloc[[row]], q.treatment, value, q.outcome)
+    if effects.what_if is not None:
+        counterfactual_panel(effects.what_if)

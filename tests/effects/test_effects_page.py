@@ -33,7 +33,7 @@ def _state(model, df) -> AppState:
 
 def _settle(at: AppTest) -> AppTest:
     effects = at.session_state[STATE_KEY].effects
-    for job in (effects.job, effects.curve_job):
+    for job in (effects.job, effects.curve_job, effects.subgroup_job):
         if job is not None:
             job.join(60)
     return at.run()
@@ -71,6 +71,14 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     at.button(key="effects.curve").click().run()
     at = _settle(at)
     assert at.session_state[STATE_KEY].effects.result.curve.modifier == "w"
+    at.slider(key="effects.sub_range.w").set_value((-0.5, 0.5)).run()
+    at.button(key="effects.sub_run").click().run()
+    at = _settle(at)
+    sub = at.session_state[STATE_KEY].effects.subgroup.estimate
+    assert sub.query.conditioning == {"w": [-0.5, 0.5]} and abs(sub.value - 2.0) < 0.3
+    assert any("for rows with w between" in s.value for s in at.success)
+    at.button(key="effects.sub_add").click().run()
+    assert at.session_state[STATE_KEY].effects.report_items[-1]["kind"] == "cate"
 
     at.number_input(key="effects.cf_row").set_value(3).run()
     at.number_input(key="effects.cf_value").set_value(float(linear_data["t"].iloc[3]) + 1).run()
