@@ -87,9 +87,8 @@ if result is not None:
     if st.button("Add to report", key="effects.add"):
         fx.add_to_report(effects, result)
         st.rerun()
-    tabs = st.tabs(
-        ["Distributions", "Across graphs", "Linear cross-check", "By subgroup", "What if (one row)"]
-    )
+    labels = ["Distributions", "Across graphs", "Linear cross-check", "By subgroup", "Every row", "What if"]
+    tabs = st.tabs(labels)
     with tabs[0]:
         st.plotly_chart(view.arms_figure(result), key="effects.arms_chart")
     with tabs[1]:
@@ -99,6 +98,8 @@ if result is not None:
     with tabs[3]:
         view.subgroup_tab(model, effects, table, settings, description)
     with tabs[4]:
+        view.rows_tab(model, effects, table, settings)
+    with tabs[5]:
         view.what_if_tab(model, effects, table)
 if effects.report_items:
     st.caption(f"{len(effects.report_items)} estimate(s) added to the report.")

@@ -27,6 +27,7 @@ from deci_core.effects import (
     average_effect,
     cate_curve,
     counterfactual,
+    individual_effects,
     linear_backdoor,
 )
 from deci_core.effects.methods import training_rows
@@ -57,6 +58,8 @@ class EffectsState:
     curve_job: Job | None = None
     subgroup: EffectResult | None = None
     subgroup_job: Job | None = None
+    rows: pd.DataFrame | None = None  # the loaded rows with effect, lower_95, upper_95 columns
+    rows_job: Job | None = None
     what_if: Counterfactual | None = None
     report_items: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
@@ -73,10 +76,15 @@ class EffectsState:
     @property
     def running(self) -> Job | None:
         """The job in progress, if any (one at a time)."""
-        return self.job or self.curve_job or self.subgroup_job
+        return self.job or self.curve_job or self.subgroup_job or self.rows_job
 
     def settle(self) -> None:
         """Take finished jobs' results (called on every page run)."""
+        if self.rows_job is not None and self.rows_job.done:
+            self.rows = self.rows_job.result if self.rows_job.result is not None else self.rows
+            if self.rows_job.error:
+                self.message, self.message_ok = self.rows_job.error, False
+            self.rows_job = None
         if self.subgroup_job is not None and self.subgroup_job.done:
             self.subgroup = self.subgroup_job.result or self.subgroup
             if self.subgroup_job.error:
@@ -84,7 +92,7 @@ class EffectsState:
             self.subgroup_job = None
         if self.job is not None and self.job.done:
             if self.job.result is not None:
-                self.result, self.subgroup = self.job.result, None
+                self.result, self.subgroup, self.rows = self.job.result, None, None
             self.message, self.message_ok = self.job.error or "", self.job.error is None
             self.job = None
         if self.curve_job is not None and self.curve_job.done:
@@ -264,6 +272,37 @@ def start_subgroup(
         settings=subgroup_settings,
     )
     return effects.subgroup_job
+
+
+def start_row_effects(
+    effects: EffectsState, model: Any, table: pd.DataFrame, settings: dict[str, Any]
+) -> Job:
+    """Every loaded row's individual effect (abduction), for a targeting list."""
+    q = effects.result.estimate.query
+    effects.rows_job = start_job(
+        "estimating every row's effect",
+        _row_effects,
+        model=model,
+        table=table,
+        query={
+            "treatment": q.treatment,
+            "outcome": q.outcome,
+            "treatment_value": q.treatment_value,
+            "control_value": q.control_value,
+            "outcome_level": q.outcome_level,
+        },
+        num_graphs=settings["num_graphs"],
+        seed=settings["seed"],
+    )
+    return effects.rows_job
+
+
+def _row_effects(
+    model: Any, table: pd.DataFrame, query: dict[str, Any], num_graphs: int, seed: int, report, should_stop
+) -> pd.DataFrame:
+    report(0.1, f"abduction and both interventions for {len(table):,} rows")
+    ite = individual_effects(model, table, **query, num_graphs=num_graphs, seed=seed)
+    return pd.concat([table.reset_index(drop=True), ite.table.reset_index(drop=True)], axis=1)
 
 
 def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict[str, Any]) -> Job:

@@ -33,7 +33,7 @@ def _state(model, df) -> AppState:
 
 def _settle(at: AppTest) -> AppTest:
     effects = at.session_state[STATE_KEY].effects
-    for job in (effects.job, effects.curve_job, effects.subgroup_job):
+    for job in (effects.job, effects.curve_job, effects.subgroup_job, effects.rows_job):
         if job is not None:
             job.join(60)
     return at.run()
@@ -79,6 +79,11 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     assert any("for rows with w between" in s.value for s in at.success)
     at.button(key="effects.sub_add").click().run()
     assert at.session_state[STATE_KEY].effects.report_items[-1]["kind"] == "cate"
+
+    at.button(key="effects.rows_run").click().run()
+    at = _settle(at)
+    rows = at.session_state[STATE_KEY].effects.rows
+    assert len(rows) == len(linear_data) and abs(rows["effect"].mean() - 2.0) < 0.3
 
     at.number_input(key="effects.cf_row").set_value(3).run()
     at.number_input(key="effects.cf_value").set_value(float(linear_data["t"].iloc[3]) + 1).run()
