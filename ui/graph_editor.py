@@ -139,6 +139,7 @@ def render_canvas(state: Any, session: GraphSession) -> None:
         "message": session.message,
         "ok": session.message_ok,
         "nonce": session.nonce,
+        "height": 520 if len(session.current.names) <= 20 else 760,
     }
     _editor()(key=EDITOR_KEY, data=data, on_edit_change=_on_canvas_edit)
 

@@ -134,7 +134,12 @@ function setup(root, name) {
 export default function (component) {
   const { data, parentElement, setTriggerValue, name } = component;
   const root = parentElement.querySelector(".ge-root");
+  const canvas = root.querySelector(".ge-canvas");
+  const height = `${data.height || 520}px`;
+  const resized = canvas.style.height !== height;
+  canvas.style.height = height;  // before vis measures the canvas
   const s = root.__ge || (root.__ge = setup(root, name));
+  if (resized && s.fitted) s.network.setSize("100%", height);
   s.api.setTriggerValue = setTriggerValue;  // always the latest callback
   sync(s, data);
   if (!s.fitted) { s.network.fit(); s.fitted = true; }
