@@ -146,7 +146,7 @@ def write_section(text: str) -> None:
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(r"## Graph editor\n.*?(?=^## |\Z)", re.S | re.M)
     new = pattern.sub(lambda _m: text + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-    RESULTS.write_text(new)
+    RESULTS.write_text(new.rstrip() + "\n")
 
 
 if __name__ == "__main__":
