@@ -9,6 +9,7 @@ positions live on the session and survive undo (moving a node is not an edit of 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +21,7 @@ from deci_core.graph.edits import ARROW, CausalGraph, GraphDiff, apply_edit, dif
 from deci_core.graph.formats import layered_layout
 from ui.jobs import Job, start_job
 
+log = logging.getLogger("deci_studio")
 DISCOVERED, IMPORTED = "discovered", "imported"
 UNDO_LIMIT = 200
 REFIT_SECONDS = 120.0
@@ -297,6 +299,14 @@ def can_refit(model: Any) -> bool:
     return model is not None and callable(getattr(model, "refit_on_graph", None))
 
 
+def fixed_graph_model() -> Any:
+    """An unfitted model for a graph given without discovery (default settings, seed 0)."""
+    from deci_core.config import TrainingConfig
+    from deci_core.effects import FixedGraphModel
+
+    return FixedGraphModel(training_config=TrainingConfig(seed=0))
+
+
 def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
     """Model-store key of ``model`` refitted on ``graph``."""
     cfg = f"{getattr(model, 'model_config', '')!r}{getattr(model, 'training_config', '')!r}"
@@ -311,17 +321,17 @@ def use_graph_for_effects(state: Any, session: GraphSession) -> str:
         "loaded" or "started".
     """
     model, data, graph = discovered_model(state), state.data, session.current
-    if model is not None:
-        from ui.model_store import get_store
+    from ui.model_store import get_store
 
-        try:
-            cached = get_store().get(refit_key(model, graph, data.fingerprint))
-        except DeciError:  # a corrupted entry is not loaded; refit instead
-            cached = None
-        if cached is not None:
-            session.effects_model, session.effects_graph = cached, graph
-            session.say("Loaded instantly: this graph was refitted before. It is used for effects.")
-            return "loaded"
+    template = model if model is not None else fixed_graph_model()
+    try:
+        cached = get_store().get(refit_key(template, graph, data.fingerprint))
+    except DeciError:  # a corrupted entry is not loaded; fit again
+        cached = None
+    if cached is not None:
+        session.effects_model, session.effects_graph = cached, graph
+        session.say("Loaded instantly: this graph was fitted before. It is used for effects.")
+        return "loaded"
     session.refit_job, session.refit_graph = start_refit(model, graph, data.table, data.schema), graph
     return "started"
 
@@ -356,11 +366,7 @@ def _refit(
     report(0.0, "refitting on your graph")
     adjacency = graph.to_adjacency()
     if model is None:
-        from deci_core.config import TrainingConfig
-        from deci_core.effects import FixedGraphModel
-
-        fixed = FixedGraphModel(training_config=TrainingConfig(seed=0))
-        return fixed.fit(
+        return fixed_graph_model().fit(
             data[list(graph.names)], adjacency, schema, max_seconds=max_seconds, callbacks=[progress]
         )
     names = list(model.graph_posterior_.names)
@@ -372,6 +378,8 @@ def _refit(
 def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGraph) -> str:
     """Keep the refitted model on the session and in the model store; return a message."""
     session.effects_model, session.effects_graph = model, graph
+    if not callable(getattr(model, "save", None)):  # a fixed-graph fit (imported graph): session only
+        return "The model was fitted on your graph and will be used for effects (kept for this session)."
     try:
         from ui.model_store import get_store
 
@@ -388,7 +396,6 @@ def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGrap
             },
         )
     except Exception as exc:  # noqa: BLE001 - the model is still used in this session
-        return (
-            f"The refitted model is used for effects in this session (not saved to the model store: {exc})."
-        )
-    return "The model was refitted on your graph and will be used for effects."
+        log.warning("could not save the refitted model", exc_info=exc)
+        return "The refitted model is used for effects in this session (it could not be saved for later)."
+    return "The model was fitted on your graph, saved, and will be used for effects."

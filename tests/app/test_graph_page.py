@@ -151,10 +151,14 @@ def test_use_this_graph_for_effects_fits_on_the_imported_graph(monkeypatch):
     assert job.error is None, job.error
     model, text = model_for_effects(at.session_state[STATE_KEY])  # adopted from any page, no rerun here
     assert model is not None and text.startswith("Fitted on the imported graph")
+    assert "will be used for effects" in session_of(at).message
     at.run()
     assert (model.graph_posterior_.most_probable() == session_of(at).current.to_adjacency()).all()
     edit(at, "add", "c", "d")
     assert "edited the graph since" in model_for_effects(at.session_state[STATE_KEY])[1]
+    at.button(key="graph.undo").click().run()
+    at.button(key="graph.use_for_effects").click().run()  # this graph was fitted before: no new job
+    assert session_of(at).refit_job is job and session_of(at).message.startswith("Loaded instantly")
 
 
 @pytest.mark.parametrize("fmt", ["gml", "dot", "csv"])
@@ -200,7 +204,9 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
     assert session_of(at).refit_job.error is None
     chosen, text = model_for_effects(at.session_state[STATE_KEY])
     assert chosen is not model and chosen is session_of(at).effects_model and text.startswith("Fitted on")
-    assert session_of(at).message == "The model was refitted on your graph and will be used for effects."
+    assert (
+        session_of(at).message == "The model was fitted on your graph, saved, and will be used for effects."
+    )
     refitted_graph = session_of(at).current
     at.button(key="graph.use_for_effects").click().run()  # the same graph again: from the model store
     assert (
