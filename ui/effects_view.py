@@ -132,6 +132,14 @@ def counterfactual_panel(cf: Any) -> None:
         f"(95% across graphs {cf.interval_95[0]:.4g} to {cf.interval_95[1]:.4g}); "
         f"observed: {cf.factual}."
     )
+    if cf.level_probabilities:
+        st.write(f"Most likely {cf.outcome} had it been so: {cf.most_likely}.")
+        st.dataframe(
+            pd.DataFrame(
+                {"level": list(cf.level_probabilities), "probability": list(cf.level_probabilities.values())}
+            ),
+            hide_index=True,
+        )
     if cf.outcome_level is not None:
         st.caption(
             "Discrete variables: their noise is drawn from its posterior given the row "

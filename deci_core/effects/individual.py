@@ -97,6 +97,14 @@ class Counterfactual:
     outcome_level: Any = None
     row: dict[str, Any] | None = None
     method: str = "abduction, action, prediction on each sampled graph"
+    level_probabilities: dict[str, float] | None = None
+
+    @property
+    def most_likely(self) -> Any:
+        """For a discrete outcome, the most probable counterfactual level (else None)."""
+        if not self.level_probabilities:
+            return None
+        return max(self.level_probabilities, key=self.level_probabilities.get)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +122,8 @@ class Counterfactual:
             "seed": self.seed,
             "outcome_level": plain(self.outcome_level),
             "counterfactual_row": {k: plain(v) for k, v in (self.row or {}).items()},
+            "level_probabilities": self.level_probabilities,
+            "most_likely": plain(self.most_likely),
             "method": self.method,
         }
 
@@ -205,7 +215,7 @@ def counterfactual(
     actions = {q.index(name): q.encode(name, v).to(q.device) for name, v in interventions.items()}
     k = _draws(q, abduction_draws)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
-    values, first_row = [], None
+    values, first_row, levels = [], None, []
     for g, graph in enumerate(draws.graphs):
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
@@ -213,6 +223,8 @@ def counterfactual(
             z = q.sem.sample_to_noise(x.repeat(k, 1), adj, gen)
             xc = q.sem.noise_to_sample(z, adj, actions)
         values.append(float(q.readout(xc, adj, expected=False).double().mean()))
+        if q.discrete:
+            levels.append(q.encoder.decode(xc)[outcome].astype(str).value_counts(normalize=True))
         first_row = first_row if first_row is not None else q.encoder.decode(xc[:1]).iloc[0].to_dict()
     per_graph = np.asarray(values)
     w = draws.weights
@@ -220,6 +232,10 @@ def counterfactual(
     low, high = weighted_quantiles(per_graph, w, (0.025, 0.975))
     std = float(np.sqrt(w @ (per_graph - mean) ** 2))
     factual = frame.iloc[0][outcome]
+    probabilities = None
+    if q.discrete:
+        table = pd.concat(levels, axis=1).fillna(0.0) @ draws.weights
+        probabilities = {str(c): float(table.get(str(c), 0.0)) for c in q.out_spec.categories}
     return Counterfactual(
         {k2: plain(v) for k2, v in interventions.items()},
         outcome,
@@ -234,6 +250,7 @@ def counterfactual(
         int(seed),
         plain(q.level),
         first_row,
+        level_probabilities=probabilities,
     )
 
 

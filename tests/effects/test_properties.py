@@ -116,3 +116,23 @@ def test_bad_queries_raise_typed_errors(linear_model):
         average_effect(linear_model, "t", "y", "high", 0)
     with pytest.raises(EffectQueryError, match="two different"):
         average_effect(linear_model, "y", "y", 1, 0)
+
+
+def test_discrete_abduction_reproduces_the_row_and_gives_level_probabilities():
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    n = 600
+    w = rng.normal(size=n)
+    t = np.where(w + rng.normal(size=n) > 0, "on", "off")
+    c = np.array(["x", "y", "z"])[(w > -0.5).astype(int) + (t == "on")]
+    df = pd.DataFrame({"w": w, "t": t, "c": c})
+    adj = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]])
+    model = fit_fixed(df, adj, steps=300)
+    for i in range(5):
+        row = df.iloc[[i]]
+        same = counterfactual(model, row, {"t": row["t"].iloc[0]}, "c", abduction_draws=8)
+        assert same.level_probabilities[str(row["c"].iloc[0])] == 1.0 and same.most_likely == row["c"].iloc[0]
+    flipped = counterfactual(model, df.iloc[[0]], {"t": 1}, "c")  # 1 names the second level, "on"
+    assert flipped.interventions == {"t": "on"}
+    assert sum(flipped.level_probabilities.values()) == pytest.approx(1.0)
