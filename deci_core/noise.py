@@ -95,6 +95,12 @@ class SplineNoise(_ParentConditioned):
         super().__init__(num_vars, num_nodes, init)
         self.bins, self.bound = bins, float(bound)
 
+    def freeze_shape_grads(self) -> None:
+        """Drop this step's gradients of the spline's shape (keep the scale's): Gaussian-like fitting."""
+        for p in (self.base, self.parent_weight):
+            if p.grad is not None:
+                p.grad[..., 1:] = 0
+
     def _split(self, params: torch.Tensor) -> tuple[torch.Tensor, ...]:
         k = self.bins
         return params[..., 0], params[..., 1 : 1 + k], params[..., 1 + k : 1 + 2 * k], params[..., 1 + 2 * k :]

@@ -97,6 +97,10 @@ def train(
         terms.loss.backward()
         if graph is not None and state.step < config.warmup_steps:
             graph.zero_grad(set_to_none=True)  # let the functions fit before the graph moves
+        if graph is not None and state.step < config.noise_shape_delay * config.steps:
+            freeze = getattr(sem.noise, "freeze_shape_grads", None)
+            if freeze is not None:
+                freeze()  # Gaussian-like noise while the graph takes shape (see TrainingConfig)
         optimizer.step()
         state.record(terms)
         h_window.append(terms.acyclicity)
@@ -145,7 +149,7 @@ class _RunState:
 
     def _converged(self, probs: np.ndarray | None) -> bool:
         patience = self.config.patience
-        if not patience or self.step % patience:
+        if not patience or self.step % patience or self.step < self.config.noise_shape_delay * self.config.steps:
             return False
         current = probs.copy() if probs is not None else self.objective
         previous, self.anchor = self.anchor, current
