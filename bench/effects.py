@@ -4,7 +4,7 @@ For each synthetic dataset (deci_core.synthetic: nonlinear additive-noise SEMs, 
 and each (treatment, outcome) pair with a directed path, compare side by side:
 
 - DECI after discovery (quick preset by default) — ATE with the default query settings;
-- DECI on the true graph: ``refit_on_graph`` of the discovered model (warm start, the app's path),
+- DECI on the true graph: ``refit_on_graph`` of the discovered model (fresh weights, as the app does),
   and a fit from scratch on the true graph (FixedGraphModel, the imported-graph path);
 - linear backdoor adjustment on the true graph (OLS on the treatment's parents);
 - the naive estimate (difference in means for a binary treatment, slope x (a - b) otherwise).
@@ -230,9 +230,9 @@ def summarise(
         f"- ATE query with default settings (20 graphs x 4,000 units): median {q.median():.3f} s, "
         f"max {q.max():.3f} s over all cases (d ≤ 20).",
         f"- Fixed-graph fit (true graph, from scratch): median {ex['fixed_fit_s'].median():.1f} s; "
-        f"refit_on_graph (warm start from the discovered model): median {ex['refit_s'].median():.1f} s; "
+        f"refit_on_graph of the discovered model: median {ex['refit_s'].median():.1f} s; "
         f"discovery: median {ex['discovery_s'].median():.1f} s "
-        f"({ex['discovery_s'].median() / ex['refit_s'].median():.1f}x the warm refit). Per step: discovery "
+        f"({ex['discovery_s'].median() / ex['refit_s'].median():.1f}x the refit). Per step: discovery "
         f"{ex['discovery_ms_step'].median():.1f} ms, fixed graph {ex['refit_ms_step'].median():.1f} ms (the "
         "fixed-graph fit runs all its 2,000 steps; quick discovery stops once the edges settle).",
         f"- `ite` on 5,000 rows, d = 60, 20 graphs: {ite_s:.2f} s.",
