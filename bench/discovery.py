@@ -9,6 +9,9 @@ Examples::
     python bench/discovery.py                                   # full run (slow: all sizes, 3 seeds)
     python bench/discovery.py --sizes 5,10 --seeds 1 --presets quick,standard --write
     python bench/discovery.py --sizes 50 --n 5000 --kinds er --presets standard --baselines none
+    # several partial runs into one table:
+    python bench/discovery.py --sizes 5 --rows /tmp/rows.jsonl --profile 0
+    python bench/discovery.py --sizes 10 --seeds 2 --rows /tmp/rows.jsonl --write
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def dataset(d: int, kind: str, noise: str, seed: int, n: int):
     """(DataFrame, true adjacency) for one benchmark dataset: ~1 edge/node at d = 5, else 2."""
     from deci_core.synthetic import random_nonlinear_sem
 
-    sem = random_nonlinear_sem(d, edges_per_node=1.0 if d <= 5 else 2.0, graph_kind=kind, noise=noise, seed=seed)
+    sem = random_nonlinear_sem(
+        d, edges_per_node=1.0 if d <= 5 else 2.0, graph_kind=kind, noise=noise, seed=seed
+    )
     return sem.sample(n, np.random.default_rng(seed)), np.asarray(sem.adjacency, dtype=bool)
 
 
@@ -67,15 +72,21 @@ def run_deci(job: dict) -> dict:
     from deci_core.model import DECI
 
     df, true = dataset(job["d"], job["kind"], job["noise"], job["seed"], job["n"])
-    cfg = TrainingConfig(seed=job["seed"], preset=job["method"].split(":")[1], num_threads=job["threads"])
+    cfg = TrainingConfig(
+        seed=job["seed"], preset=job["method"].split(":")[1], num_threads=job["threads"] or None
+    )
     start = time.perf_counter()
     model = DECI(training_config=cfg).fit(df)
     wall = time.perf_counter() - start
     adj = model.graph_posterior_.most_probable()
     del torch
     out = scores(adj, np.zeros_like(adj), true)
-    out.update(wall_s=wall, acyclic=bool(graph_utils.is_dag(adj)), steps=model.fit_summary_.steps,
-               stopped=model.fit_summary_.stopped)
+    out.update(
+        wall_s=wall,
+        acyclic=bool(graph_utils.is_dag(adj)),
+        steps=model.fit_summary_.steps,
+        stopped=model.fit_summary_.stopped,
+    )
     return out
 
 
@@ -120,20 +131,31 @@ def run_job(job: dict) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = "| d | graph | noise | method | seeds | orientation F1 (median) | adjacency F1 | SHD | wall s | peak MB | acyclic |"
+    head = (
+        "| d | graph | noise | method | seeds | orientation F1 (median; each seed) | adjacency F1 | SHD "
+        "| wall s | peak MB | acyclic |"
+    )
     lines = [head, "|" + "---|" * 11]
-    keys = sorted({(r["d"], r["kind"], r["noise"], r["method"]) for r in rows}, key=lambda k: (k[0], k[1], k[2], k[3]))
+    keys = sorted(
+        {(r["d"], r["kind"], r["noise"], r["method"]) for r in rows}, key=lambda k: (k[0], k[1], k[2], k[3])
+    )
     for key in keys:
         group = [r for r in rows if (r["d"], r["kind"], r["noise"], r["method"]) == key and "error" not in r]
         if not group:
             lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | 0 | error | | | | | |")
             continue
-        med = lambda k: statistics.median(r[k] for r in group)  # noqa: E731
+
+        def med(k: str, group: list[dict] = group) -> float:
+            return statistics.median(r[k] for r in group)
+
         f1s = ", ".join(f"{r['orient_f1']:.2f}" for r in group)
-        acyclic = "-" if group[0]["acyclic"] is None else ("yes" if all(r["acyclic"] for r in group) else "NO")
+        acyclic = (
+            "-" if group[0]["acyclic"] is None else ("yes" if all(r["acyclic"] for r in group) else "NO")
+        )
         lines.append(
             f"| {key[0]} | {key[1]} | {key[2]} | {key[3]} | {len(group)} | {med('orient_f1'):.2f} ({f1s}) | "
-            f"{med('adj_f1'):.2f} | {med('shd'):.0f} | {med('wall_s'):.1f} | {med('peak_mb'):.0f} | {acyclic} |"
+            f"{med('adj_f1'):.2f} | {med('shd'):.0f} | {med('wall_s'):.1f} | {med('peak_mb'):.0f} "
+            f"| {acyclic} |"
         )
     return "\n".join(lines)
 
@@ -150,7 +172,7 @@ def profile_step(d: int, threads: int) -> str:
     from deci_core.training.lagrangian import AugmentedLagrangian
     from deci_core.training.objective import GraphPrior, discovery_terms
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads or TrainingConfig().threads)
     df, _ = dataset(d, "er", "gaussian", 0, 2000)
     enc = TableEncoder.fit(df, infer_schema(df))
     x, mc, tc = enc.encode(df), ModelConfig(), TrainingConfig()
@@ -163,7 +185,9 @@ def profile_step(d: int, threads: int) -> str:
 
     def step():
         idx = torch.randint(len(x), (tc.batch_size,), generator=gen)
-        t = discovery_terms(sem, graph.probs(), x[idx], GraphPrior(mc.sparsity), al.penalty, len(x), tc.graph_samples, gen)
+        t = discovery_terms(
+            sem, graph.probs(), x[idx], GraphPrior(mc.sparsity), al.penalty, len(x), tc.graph_samples, gen
+        )
         opt.zero_grad()
         t.loss.backward()
         opt.step()
@@ -196,7 +220,9 @@ def write_section(text: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="5,10,20")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--kinds", default="er,sf", help="graph kinds (d = 5 always uses er)")
@@ -204,10 +230,15 @@ def main() -> None:
     parser.add_argument("--presets", default="quick,standard")
     parser.add_argument("--baselines", default="pc,ges", help="'none' to skip causal-learn")
     parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch threads per fit (0: the engine default)"
+    )
     parser.add_argument("--profile", type=int, default=10, help="profile a step at this d (0: skip)")
     parser.add_argument("--write", action="store_true", help="update the Discovery section of RESULTS.md")
     parser.add_argument("--note", default="", help="text to put above the table")
+    parser.add_argument(
+        "--rows", help="JSON-lines file: results are appended to it and the table covers all of it"
+    )
     args = parser.parse_args()
     methods = [f"deci:{p}" for p in args.presets.split(",") if p]
     if args.baselines != "none":
@@ -216,7 +247,10 @@ def main() -> None:
 
             methods += args.baselines.split(",")
         except ImportError:
-            print("causal-learn not installed: skipping PC/GES (pip install -r bench/requirements.txt)", file=sys.stderr)
+            print(
+                "causal-learn not installed: skipping PC/GES (pip install -r bench/requirements.txt)",
+                file=sys.stderr,
+            )
     rows = []
     for d in (int(s) for s in args.sizes.split(",")):
         kinds = ["er"] if d <= 5 else args.kinds.split(",")
@@ -224,9 +258,21 @@ def main() -> None:
             for noise in args.noise.split(","):
                 for seed in range(args.seeds):
                     for method in methods:
-                        job = dict(d=d, kind=kind, noise=noise, seed=seed, n=args.n, method=method, threads=args.threads)
+                        job = dict(
+                            d=d,
+                            kind=kind,
+                            noise=noise,
+                            seed=seed,
+                            n=args.n,
+                            method=method,
+                            threads=args.threads,
+                        )
                         rows.append(run_job(job))
                         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    if args.rows:
+        with open(args.rows, "a") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in rows)
+        rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line.strip()]
     text = table(rows)
     if args.profile:
         text += "\n\nStep profile: " + profile_step(args.profile, args.threads)

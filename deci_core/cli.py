@@ -47,7 +47,9 @@ class Command:
 COMMANDS: dict[str, Command] = {}
 
 
-def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]) -> Callable[[Handler], Handler]:
+def register(
+    name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[Handler], Handler]:
     """Decorator adding a subcommand ``name`` whose arguments ``configure`` declares."""
 
     def decorate(handler: Handler) -> Handler:
@@ -58,7 +60,9 @@ def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m deci_core", description="DECI causal discovery and effects.")
+    parser = argparse.ArgumentParser(
+        prog="python -m deci_core", description="DECI causal discovery and effects."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS.values():
         command.configure(sub.add_parser(command.name, help=command.help, description=command.help))

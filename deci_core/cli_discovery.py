@@ -22,7 +22,9 @@ def _fit_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="standard")
     parser.add_argument("--max-seconds", type=float, help="training time budget in seconds")
-    parser.add_argument("--types", help='JSON file {"column": "continuous" | "binary" | "categorical" | "excluded"}')
+    parser.add_argument(
+        "--types", help='JSON file {"column": "continuous" | "binary" | "categorical" | "excluded"}'
+    )
 
 
 @register("fit", "Learn a graph posterior and SEM from a CSV file.", _fit_args)
@@ -37,7 +39,9 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         if not isinstance(types, dict):
             raise DataError('Types file must hold an object like {"age": "continuous"}.')
         schema = schema.with_types(types, df)
-    constraints = Constraints.from_dict(read_json(args.constraints, "Constraints")) if args.constraints else None
+    constraints = (
+        Constraints.from_dict(read_json(args.constraints, "Constraints")) if args.constraints else None
+    )
     training = TrainingConfig(seed=args.seed, preset=args.preset, max_seconds=args.max_seconds)
     model = DECI(training_config=training).fit(df, constraints, schema, callbacks=[_stderr_progress])
     out = Path(args.out)
@@ -70,7 +74,9 @@ def _stderr_progress(progress: FitProgress) -> None:
 
 def _graph_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", help="run directory written by `fit`")
-    parser.add_argument("--threshold", type=float, help="edges above this probability (default: most probable graph)")
+    parser.add_argument(
+        "--threshold", type=float, help="edges above this probability (default: most probable graph)"
+    )
 
 
 @register("graph", "Print the most probable graph (or edges above a threshold, made acyclic).", _graph_args)

@@ -138,7 +138,9 @@ class TrainingConfig(_Config):
             and the expected graph is acyclic (0 disables).
         progress_every: steps between progress callbacks (edge probabilities included).
         device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
-        num_threads: CPU threads for torch during fit; ``None`` means ``min(4, os.cpu_count())``.
+        num_threads: CPU threads for torch during fit; ``None`` means ``max(1, min(4, cpu_count // 2))``
+            (half the cores: leaves room for the app, and on a busy 2-core machine one thread ran a
+            d = 5 step in 11 ms where two took 136 ms, the threads waiting on each other).
     """
 
     seed: int = 0
@@ -166,9 +168,14 @@ class TrainingConfig(_Config):
         _check(self.batch_size >= self.graph_samples, "batch_size must be >= graph_samples.")
         _check(self.learning_rate > 0 and self.graph_learning_rate > 0, "learning rates must be > 0.")
         _check(self.al_interval >= 1 and self.al_rho > 0, "al_interval >= 1 and al_rho > 0.")
-        _check(self.warmup_steps >= 0 and 0 <= self.noise_shape_delay <= 1, "warmup_steps >= 0, 0 <= noise_shape_delay <= 1.")
+        _check(
+            self.warmup_steps >= 0 and 0 <= self.noise_shape_delay <= 1,
+            "warmup_steps >= 0, 0 <= noise_shape_delay <= 1.",
+        )
         _check(self.patience >= 0 and self.progress_every >= 1, "patience >= 0 and progress_every >= 1.")
-        _check(self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}.")
+        _check(
+            self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}."
+        )
         _check(self.num_threads is None or self.num_threads >= 1, "num_threads must be >= 1.")
 
     @property
@@ -179,9 +186,11 @@ class TrainingConfig(_Config):
     @property
     def seconds(self) -> float:
         """The time budget in seconds: ``max_seconds`` or the preset's."""
-        return float(self.max_seconds if self.max_seconds is not None else PRESETS[self.preset]["max_seconds"])
+        return float(
+            self.max_seconds if self.max_seconds is not None else PRESETS[self.preset]["max_seconds"]
+        )
 
     @property
     def threads(self) -> int:
         """CPU threads torch uses during fit."""
-        return self.num_threads or min(4, os.cpu_count() or 1)
+        return self.num_threads or max(1, min(4, (os.cpu_count() or 1) // 2))

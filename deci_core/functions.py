@@ -58,7 +58,7 @@ class NodeMLPs(nn.Module):
             (S, n, m, K) network outputs (means / logits) for each graph, row and node.
         """
         w_in, b_in, w_out, b_out = self.w_in, self.b_in, self.w_out, self.b_out
-        hidden = list(zip(self.w_hidden, self.b_hidden))
+        hidden = list(zip(self.w_hidden, self.b_hidden, strict=True))
         if nodes is not None:
             adjacency = adjacency[..., nodes]
             w_in, b_in, w_out, b_out = w_in[nodes], b_in[nodes], w_out[nodes], b_out[nodes]

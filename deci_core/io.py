@@ -64,7 +64,9 @@ def load_model(cls: type[DECI], path: Path) -> DECI:
     """
     missing = [name for name in FILES if not (path / name).is_file()]
     if missing:
-        raise ModelFileError(f"'{path}' is not a saved model: missing {missing}. Save one with model.save(dir).")
+        raise ModelFileError(
+            f"'{path}' is not a saved model: missing {missing}. Save one with model.save(dir)."
+        )
     config, meta = _read_json(path / "config.json"), _read_json(path / "meta.json")
     if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(

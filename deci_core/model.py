@@ -9,9 +9,9 @@ Fitted attributes:
     graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary).
 
 Missing values are refused by the data layer (a DataError naming the columns); drop those rows first.
-Threads: fit sets ``torch.set_num_threads(training_config.threads)`` (default ``min(4, cpu_count)``)
-and restores the previous value afterwards. ``device="auto"`` trains on CUDA when available; the
-fitted SEM is returned to the CPU either way.
+Threads: fit sets ``torch.set_num_threads(training_config.threads)`` (default
+``max(1, min(4, cpu_count // 2))``) and restores the previous value afterwards. ``device="auto"``
+trains on CUDA when available; the fitted SEM is returned to the CPU either way.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ class DECI(EffectMethods):
         training_config: how it is trained (default ``TrainingConfig()``).
     """
 
-    def __init__(self, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None):
+    def __init__(
+        self, model_config: ModelConfig | None = None, training_config: TrainingConfig | None = None
+    ):
         self.model_config = model_config or ModelConfig()
         self.training_config = training_config or TrainingConfig()
 
@@ -80,7 +82,9 @@ class DECI(EffectMethods):
             raise DataError(f"Causal discovery needs at least 2 modeled variables; got {encoder.names}.")
         constraints = _as_constraints(constraints)
         constraints.validate(encoder.names)
-        forbidden, required = (torch.as_tensor(m, dtype=torch.bool) for m in constraints.edge_masks(encoder.names))
+        forbidden, required = (
+            torch.as_tensor(m, dtype=torch.bool) for m in constraints.edge_masks(encoder.names)
+        )
         beliefs = torch.as_tensor(np.asarray(constraints.belief_probs(encoder.names), dtype=np.float32))
         device = resolve_device(self.training_config.device)
         x = encoder.encode(df).to(device)

@@ -103,7 +103,12 @@ class SplineNoise(_ParentConditioned):
 
     def _split(self, params: torch.Tensor) -> tuple[torch.Tensor, ...]:
         k = self.bins
-        return params[..., 0], params[..., 1 : 1 + k], params[..., 1 + k : 1 + 2 * k], params[..., 1 + 2 * k :]
+        return (
+            params[..., 0],
+            params[..., 1 : 1 + k],
+            params[..., 1 + k : 1 + 2 * k],
+            params[..., 1 + 2 * k :],
+        )
 
     def log_prob(self, z: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
         """Noise (G, n, m) -> log-density (G, n, m); ``parents`` (G, d, m) parent indicators or None."""

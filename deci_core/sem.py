@@ -36,7 +36,11 @@ from deci_core.graph.dag import topological_levels
 from deci_core.noise import make_noise
 
 CONTINUOUS, BINARY, CATEGORICAL = 0, 1, 2
-_CODES = {VariableType.CONTINUOUS: CONTINUOUS, VariableType.BINARY: BINARY, VariableType.CATEGORICAL: CATEGORICAL}
+_CODES = {
+    VariableType.CONTINUOUS: CONTINUOUS,
+    VariableType.BINARY: BINARY,
+    VariableType.CATEGORICAL: CATEGORICAL,
+}
 _NEG = -1e9
 Interventions = Mapping[int, torch.Tensor]
 
@@ -193,10 +197,10 @@ class SEM(nn.Module):
     ) -> torch.Tensor:
         """Abduction: noise (n, C) that reproduces the rows x through :meth:`noise_to_sample`.
 
-        Continuous variables: exact, the base draw of the residual ``x - f(x_pa)``. Binary and categorical variables have no
-        unique noise; a draw from its posterior given the observed value is returned (a logistic draw
-        truncated to ``f + z > 0`` or ``<= 0``; Gumbel-max "top-down" sampling for categoricals), so
-        without an intervention the rows are reproduced exactly. ``generator`` seeds these draws (a
+        Continuous variables: exact, the base draw of the residual ``x - f(x_pa)``. Binary and
+        categorical variables have no unique noise; a draw from its posterior given the observed value
+        is returned (a logistic draw truncated to ``f + z > 0`` or ``<= 0``; Gumbel-max "top-down"
+        sampling for categoricals), so without an intervention the rows are reproduced exactly. ``generator`` seeds these draws (a
         fixed seed 0 when None).
 
         Args:

@@ -54,9 +54,7 @@ def topological_order(adjacency: np.ndarray) -> np.ndarray:
     return np.concatenate(levels) if levels else np.zeros(0, dtype=int)
 
 
-def greedy_dag(
-    candidates: np.ndarray, probs: np.ndarray, required: np.ndarray | None = None
-) -> np.ndarray:
+def greedy_dag(candidates: np.ndarray, probs: np.ndarray, required: np.ndarray | None = None) -> np.ndarray:
     """Keep candidate edges in order of decreasing probability, dropping any that closes a cycle.
 
     Required edges go first (they are acyclic by constraint validation). As a result, on every cycle

@@ -74,7 +74,7 @@ class GraphPosterior:
         adj = self.most_probable() if threshold is None else self.most_probable(threshold)
         graph = nx.DiGraph()
         graph.add_nodes_from(self.names)
-        for i, j in zip(*np.nonzero(adj)):
+        for i, j in zip(*np.nonzero(adj), strict=True):
             graph.add_edge(self.names[i], self.names[j], probability=float(self.probs[i, j]))
         return graph
 

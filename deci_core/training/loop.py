@@ -89,7 +89,14 @@ def train(
         if graph is not None:
             assert prior is not None
             terms = discovery_terms(
-                sem, graph.probs(), x[idx], prior, lagrangian.penalty, x.shape[0], config.graph_samples, gen_dev
+                sem,
+                graph.probs(),
+                x[idx],
+                prior,
+                lagrangian.penalty,
+                x.shape[0],
+                config.graph_samples,
+                gen_dev,
             )
         else:
             terms = fixed_graph_terms(sem, adjacency, x[idx])
@@ -107,12 +114,11 @@ def train(
         if graph is not None and state.step % config.al_interval == 0:
             lagrangian.update(float(np.mean(h_window)))
             h_window.clear()
-        probs = _probs(graph)
-        stopped = state.stop_reason(probs)
+        stopped = state.stop_reason(graph)
         if stopped or state.step % config.progress_every == 0:
-            notify(callbacks, state.progress(probs, done=bool(stopped)))
+            notify(callbacks, state.progress(_probs(graph), done=bool(stopped)))
         if stopped:
-            return replace(state.summary(probs, stopped), rows=int(x.shape[0]))
+            return replace(state.summary(_probs(graph), stopped), rows=int(x.shape[0]))
 
 
 def _probs(graph: EdgeLogits | None) -> np.ndarray | None:
@@ -133,25 +139,28 @@ class _RunState:
 
     def record(self, terms: StepTerms) -> None:
         self.step += 1
-        smooth = 0.98 if self.step > 1 else 0.0
-        self.objective = terms.objective if self.step == 1 else smooth * self.objective + (1 - smooth) * terms.objective
+        if self.step == 1:
+            self.objective = terms.objective
+        else:
+            self.objective = 0.98 * self.objective + 0.02 * terms.objective
         self.acyclicity = terms.acyclicity
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
-    def stop_reason(self, probs: np.ndarray | None) -> str:
+    def stop_reason(self, graph: EdgeLogits | None) -> str:
         if self.step >= self.config.steps:
             return "max_steps"
         if self.elapsed() >= self.config.seconds:
             return "max_seconds"
-        return "converged" if self._converged(probs) else ""
+        return "converged" if self._converged(graph) else ""
 
-    def _converged(self, probs: np.ndarray | None) -> bool:
-        patience = self.config.patience
-        if not patience or self.step % patience or self.step < self.config.noise_shape_delay * self.config.steps:
+    def _converged(self, graph: EdgeLogits | None) -> bool:
+        patience, delay = self.config.patience, self.config.noise_shape_delay * self.config.steps
+        if not patience or self.step % patience or self.step < delay:
             return False
-        current = probs.copy() if probs is not None else self.objective
+        probs = _probs(graph)
+        current = probs if probs is not None else self.objective
         previous, self.anchor = self.anchor, current
         if previous is None or self.step < 2 * patience:
             return False
@@ -170,4 +179,6 @@ class _RunState:
 
     def summary(self, probs: np.ndarray | None, stopped: str) -> FitSummary:
         edges = int((probs > 0.5).sum()) if probs is not None else 0
-        return FitSummary(self.step, round(self.elapsed(), 3), self.objective, self.acyclicity, edges, stopped)
+        return FitSummary(
+            self.step, round(self.elapsed(), 3), self.objective, self.acyclicity, edges, stopped
+        )

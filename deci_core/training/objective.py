@@ -74,8 +74,14 @@ class StepTerms:
 
 
 def discovery_terms(
-    sem: SEM, probs: torch.Tensor, xb: torch.Tensor, prior: GraphPrior, penalty, num_rows: int,
-    samples: int, generator: torch.Generator,
+    sem: SEM,
+    probs: torch.Tensor,
+    xb: torch.Tensor,
+    prior: GraphPrior,
+    penalty,
+    num_rows: int,
+    samples: int,
+    generator: torch.Generator,
 ) -> StepTerms:
     """One step's loss when the graph is learned.
 

@@ -23,8 +23,18 @@ def run_dir(tmp_path_factory):
     chain_data(300, seed=2).to_csv(tmp / "data.csv", index=False)
     (tmp / "c.json").write_text(json.dumps({"forbidden": [["A", "C"]]}))
     result = _run(
-        "fit", str(tmp / "data.csv"), "--out", str(tmp / "run"), "--constraints", str(tmp / "c.json"),
-        "--preset", "quick", "--max-seconds", "4", "--seed", "1",
+        "fit",
+        str(tmp / "data.csv"),
+        "--out",
+        str(tmp / "run"),
+        "--constraints",
+        str(tmp / "c.json"),
+        "--preset",
+        "quick",
+        "--max-seconds",
+        "4",
+        "--seed",
+        "1",
     )
     assert result.returncode == 0, result.stderr
     return tmp / "run", result
@@ -55,7 +65,10 @@ def test_graph_prints_acyclic_named_edges(run_dir):
 
 
 def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
-    for args in (["fit", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "r")], ["graph", str(tmp_path)]):
+    for args in (
+        ["fit", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "r")],
+        ["graph", str(tmp_path)],
+    ):
         result = _run(*args)
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

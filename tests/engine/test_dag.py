@@ -19,7 +19,7 @@ def test_topological_levels_respect_edges():
     adj[0, 1] = adj[1, 2] = adj[0, 3] = True
     levels = topological_levels(adj)
     depth = {int(n): k for k, level in enumerate(levels) for n in level}
-    assert all(depth[i] < depth[j] for i, j in zip(*np.nonzero(adj)))
+    assert all(depth[i] < depth[j] for i, j in zip(*np.nonzero(adj), strict=True))
     assert topological_levels(adj | adj.T) is None
 
 

@@ -5,7 +5,7 @@ import torch
 from deci_core.config import ModelConfig
 from deci_core.errors import FitCancelled, ModelFileError, NotFittedError
 from deci_core.graph.dag import is_dag
-from deci_core.model import FITTED, DECI
+from deci_core.model import DECI, FITTED
 from deci_core.training.callbacks import STOP
 
 from .conftest import FAST, chain_data
@@ -62,14 +62,18 @@ def test_cancel_leaves_no_fitted_state(chain_df):
 
 def test_progress_reports_edge_probabilities_and_a_final_event(chain_df):
     events = []
-    DECI(training_config=FAST.__class__(**{**FAST.to_dict(), "max_steps": 60})).fit(chain_df, callbacks=[events.append])
+    DECI(training_config=FAST.__class__(**{**FAST.to_dict(), "max_steps": 60})).fit(
+        chain_df, callbacks=[events.append]
+    )
     assert events[-1].done and events[-1].step == 60
     assert events[0].edge_probs.shape == (3, 3) and events[0].eta_s > 0
 
 
 def test_hard_constraints_hold_after_fit(chain_df):
     cfg = FAST.__class__(**{**FAST.to_dict(), "max_steps": 100})
-    model = DECI(training_config=cfg).fit(chain_df, constraints={"forbidden": [["A", "B"]], "required": [["C", "A"]]})
+    model = DECI(training_config=cfg).fit(
+        chain_df, constraints={"forbidden": [["A", "B"]], "required": [["C", "A"]]}
+    )
     post = model.graph_posterior_
     assert post.edge_probs.loc["A", "B"] == 0.0 and post.edge_probs.loc["C", "A"] == 1.0
     for g in [post.most_probable(), *post.sample(20)]:

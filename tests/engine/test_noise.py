@@ -45,7 +45,9 @@ def test_spline_noise_density_integrates_to_one_for_every_parent_set():
 
 def test_spline_noise_base_round_trip():
     noise = _randomise(SplineNoise(3, 3, bins=5, bound=3.0).double(), seed=4)
-    parents = torch.bernoulli(torch.full((2, 3, 3), 0.5, dtype=torch.float64), generator=torch.Generator().manual_seed(5))
+    parents = torch.bernoulli(
+        torch.full((2, 3, 3), 0.5, dtype=torch.float64), generator=torch.Generator().manual_seed(5)
+    )
     u = torch.randn(2, 100, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64) * 2
     assert torch.allclose(noise.to_base(noise.from_base(u, parents), parents), u, atol=1e-9)
 
