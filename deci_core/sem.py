@@ -200,8 +200,8 @@ class SEM(nn.Module):
         Continuous variables: exact, the base draw of the residual ``x - f(x_pa)``. Binary and
         categorical variables have no unique noise; a draw from its posterior given the observed value
         is returned (a logistic draw truncated to ``f + z > 0`` or ``<= 0``; Gumbel-max "top-down"
-        sampling for categoricals), so without an intervention the rows are reproduced exactly. ``generator`` seeds these draws (a
-        fixed seed 0 when None).
+        sampling for categoricals), so without an intervention the rows are reproduced exactly.
+        ``generator`` seeds these draws (a fixed seed 0 when None).
 
         Args:
             x: (n, C) encoded rows. adjacency: (d, d) graph.
