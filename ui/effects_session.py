@@ -329,7 +329,12 @@ def _curve(
 ) -> CateCurve:
     report(0.1, f"simulating and averaging by {modifier}")
     return cate_curve(
-        model, modifier=modifier, num_graphs=settings["num_graphs"], seed=settings["seed"], **query
+        model,
+        modifier=modifier,
+        num_graphs=settings["num_graphs"],
+        seed=settings["seed"],
+        data_rows=training_rows(model),
+        **query,
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from deci_core.data import VariableType
 from deci_core.effects.estimate import plain
 from deci_core.effects.setup import Query, draw_graphs, has_path
-from deci_core.effects.simulate import _noise, _simulate, modifier_values
+from deci_core.effects.simulate import _data_variance, _noise, _simulate, modifier_values
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ def cate_curve(
     seed: int = 0,
     outcome_level: Any = None,
     bandwidth: float = 1.0,
+    data_rows: int | None = None,
 ) -> CateCurve:
     """The CATE at each grid value of one modifier (kernel average per point, see simulate.py).
 
@@ -86,6 +87,8 @@ def cate_curve(
         modifier: the variable the effect may vary with.
         grid: values to evaluate at; default: ``num_points`` quantiles (5%..95%) of its simulated
             values for a continuous modifier, every level for a discrete one.
+        data_rows: training rows: adds the finite-data variance (as for the ATE, scaled by 1 / the
+            share of simulated units each point rests on).
         Others: as :func:`~deci_core.effects.simulate.average_effect`.
     """
     q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
@@ -115,6 +118,9 @@ def cate_curve(
         total = w.sum(1).clip(1e-300)
         per_graph[k] = (w * run.diff).sum(1) / total
         mc_var[k] = (w * w * (run.diff - per_graph[k][:, None]) ** 2).sum(1) / total**2
+        if data_rows:  # finite-data term, scaled up by the share of units each point rests on
+            ess_share = total**2 / (w * w).sum(1).clip(1e-300) / num_samples
+            mc_var[k] += _data_variance(q, draws.graphs[k], data_rows, seed, 1.0) / ess_share.clip(1e-6)
     wg = draws.weights[:, None]
     mean = (wg * per_graph).sum(0)
     var = (wg * (per_graph - mean) ** 2).sum(0) + (wg * mc_var).sum(0)

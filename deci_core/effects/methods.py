@@ -96,6 +96,7 @@ class EffectMethods:
         **kwargs: Any,
     ) -> CateCurve:
         """The conditional effect across one modifier's range."""
+        kwargs.setdefault("data_rows", training_rows(self))
         return cate_curve(self, treatment, outcome, treatment_value, control_value, modifier, **kwargs)
 
     def ite(
