@@ -4,8 +4,7 @@ For each synthetic dataset (deci_core.synthetic: nonlinear additive-noise SEMs, 
 and each (treatment, outcome) pair with a directed path, compare side by side:
 
 - DECI after discovery (quick preset by default) — ATE with the default query settings;
-- DECI on the true graph: ``refit_on_graph`` of the discovered model (fresh weights, as the app does),
-  and a fit from scratch on the true graph (FixedGraphModel, the imported-graph path);
+- DECI on the true graph: ``refit_on_graph`` of the discovered model (fresh weights, as the app does);
 - linear backdoor adjustment on the true graph (OLS on the treatment's parents);
 - the naive estimate (difference in means for a binary treatment, slope x (a - b) otherwise).
 
@@ -102,9 +101,6 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
     df = ds.sem.sample(ROWS, np.random.default_rng(100 + ds.seed))
     mc = ModelConfig()
     t0 = time.perf_counter()
-    fixed = FixedGraphModel(mc, TrainingConfig(seed=ds.seed)).fit(df, ds.sem.adjacency)
-    fixed_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
     training = TrainingConfig(seed=ds.seed, preset=preset, max_seconds=max_seconds, num_threads=threads)
     discovered = DECI(mc, training).fit(df)
     discovery_s = time.perf_counter() - t0
@@ -118,13 +114,12 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
     }
     extra = {
         "dataset": ds.name,
-        "fixed_fit_s": fixed_s,
         "discovery_s": discovery_s,
         "refit_s": refit_s,
         **steps,
     }
     rows = []
-    models = (("deci_discovered", discovered), ("deci_true_graph", refit), ("deci_true_graph_scratch", fixed))
+    models = (("deci_discovered", discovered), ("deci_true_graph", refit))
     for t, y in ds.pairs:
         truth = ds.sem.ate(t, y, a, b)
         row = {"dataset": ds.name, "pair": f"{t}->{y}", "truth": truth}
@@ -135,7 +130,7 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
             low, high = est.interval_95
             row[label], row[f"{label}_covers"] = est.value, bool(low <= truth <= high)
             row[f"{label}_graph_share"] = est.graph_share
-        row["linear_true_graph"] = linear_backdoor(df, fixed.encoder_, ds.sem.adjacency, t, y, a, b).value
+        row["linear_true_graph"] = linear_backdoor(df, refit.encoder_, ds.sem.adjacency, t, y, a, b).value
         row["naive"] = naive(df, ds.sem, t, y, a, b)
         rows.append(row)
     if ds.modifier:
@@ -179,7 +174,7 @@ def summarise(
     rows: list[dict], extras: list[dict], ite_s: float, full: bool, preset: str, wall: float
 ) -> str:
     df = pd.DataFrame(rows)
-    methods = ["deci_discovered", "deci_true_graph", "deci_true_graph_scratch", "linear_true_graph", "naive"]
+    methods = ["deci_discovered", "deci_true_graph", "linear_true_graph", "naive"]
     for m in methods:
         df[f"{m}_relerr"] = (df[m] - df["truth"]).abs() / df["truth"].abs()
     lines = [
@@ -209,28 +204,25 @@ def summarise(
         "",
         "Per case (relative errors; ✓ = DECI interval covers the truth):",
         "",
-        "| dataset | pair | true ATE | DECI discovered | DECI true graph (refit) | DECI true graph (scratch) "
-        "| linear | naive |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | pair | true ATE | DECI discovered | DECI true graph (refit) | linear | naive |",
+        "|---|---|---|---|---|---|---|",
     ]
     for _, r in df.iterrows():
         lines.append(
             f"| {r['dataset']} | {r['pair']} | {r['truth']:+.3f} | {r['deci_discovered_relerr']:.3f}"
             f"{' ✓' if r['deci_discovered_covers'] else ''} | {r['deci_true_graph_relerr']:.3f}"
-            f"{' ✓' if r['deci_true_graph_covers'] else ''} | {r['deci_true_graph_scratch_relerr']:.3f}"
-            f"{' ✓' if r['deci_true_graph_scratch_covers'] else ''} | {r['linear_true_graph_relerr']:.3f} "
+            f"{' ✓' if r['deci_true_graph_covers'] else ''} | {r['linear_true_graph_relerr']:.3f} "
             f"| {r['naive_relerr']:.3f} |"
         )
     ex = pd.DataFrame(extras)
-    q = pd.concat([df["deci_discovered_s"], df["deci_true_graph_s"], df["deci_true_graph_scratch_s"]])
+    q = pd.concat([df["deci_discovered_s"], df["deci_true_graph_s"]])
     lines += [
         "",
         "Speed:",
         "",
         f"- ATE query with default settings (20 graphs x 4,000 units): median {q.median():.3f} s, "
         f"max {q.max():.3f} s over all cases (d ≤ 20).",
-        f"- Fixed-graph fit (true graph, from scratch): median {ex['fixed_fit_s'].median():.1f} s; "
-        f"refit_on_graph of the discovered model: median {ex['refit_s'].median():.1f} s; "
+        f"- refit_on_graph (SEM refitted, true graph held fixed): median {ex['refit_s'].median():.1f} s; "
         f"discovery: median {ex['discovery_s'].median():.1f} s "
         f"({ex['discovery_s'].median() / ex['refit_s'].median():.1f}x the refit). Per step: discovery "
         f"{ex['discovery_ms_step'].median():.1f} ms, fixed graph {ex['refit_ms_step'].median():.1f} ms (the "

@@ -5,11 +5,12 @@ uncertainty has three parts, kept apart so an analyst sees where it comes from:
 
 - ``var_graph``: spread of the effect between graphs drawn from the posterior q(G) (weighted);
 - ``var_monte_carlo``: simulation error within a graph (averaged over graphs);
-- ``var_data``: finite-data error of estimating the effect from the training rows on a given graph,
-  approximated by the sampling variance of a linear backdoor estimate on the fitted SEM's own
-  simulated data of the training size (0 when the training size is unknown). The SEM's functions are
-  point estimates, so without this term intervals on a confident graph would only show simulation
-  error.
+- ``var_data``: finite-data error of estimating the effect from n training rows on a given graph,
+  approximated by two parts: the sampling variance of a linear backdoor estimate on the fitted SEM's
+  own simulated data of the training size (the outcome-model part), plus the spread of the per-unit
+  effects divided by n (averaging the effect over n rows' covariates). 0 when n is unknown. The
+  SEM's functions are point estimates, so without this term intervals on a confident graph would
+  only show simulation error; it does not capture misfit of the networks themselves.
 
 ``std_error = sqrt(var_graph + var_monte_carlo + var_data)``; intervals are normal, value ± z·se.
 """

@@ -97,7 +97,12 @@ def average_effect(
         m, v, ess = _weighted_mean_var(run.diff, w)
         per_graph.append(m), mc_var.append(v)
         means_a.append(run.mean_a), means_b.append(run.mean_b)
-        data_var.append(_data_variance(q, graph, data_rows, seed, ess / n) if data_rows else 0.0)
+        data_var.append(
+            _data_variance(q, graph, data_rows, seed, ess / n)
+            + _spread(run.diff, w, m) / (data_rows * ess / n)
+            if data_rows
+            else 0.0
+        )
     return _estimate(
         q,
         conditions.canonical if conditions else {},
@@ -126,6 +131,11 @@ def _simulate(q: Query, graph: np.ndarray, z: torch.Tensor, observe: bool) -> _G
     diff = (ya - yb).double().cpu().numpy()
     x_obs = q.sem.noise_to_sample(z, adj) if observe else None
     return _GraphRun(diff, float(ya.double().mean()), float(yb.double().mean()), x_obs)
+
+
+def _spread(values: np.ndarray, w: np.ndarray, mean: float) -> float:
+    """Weighted variance of the per-unit effects: how much the effect varies between units."""
+    return float((w * (values - mean) ** 2).sum() / w.sum())
 
 
 def _weighted_mean_var(values: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
