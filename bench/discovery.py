@@ -172,7 +172,8 @@ def profile_step(d: int, threads: int) -> str:
     from deci_core.training.lagrangian import AugmentedLagrangian
     from deci_core.training.objective import GraphPrior, discovery_terms
 
-    torch.set_num_threads(threads or TrainingConfig().threads)
+    threads = threads or TrainingConfig().threads
+    torch.set_num_threads(threads)
     df, _ = dataset(d, "er", "gaussian", 0, 2000)
     enc = TableEncoder.fit(df, infer_schema(df))
     x, mc, tc = enc.encode(df), ModelConfig(), TrainingConfig()

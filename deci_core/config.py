@@ -5,15 +5,15 @@
 with ``to_dict()`` / ``from_dict()`` (unknown keys raise :class:`~deci_core.errors.ConfigError`) and
 have a stable ``config_hash()`` for model stores.
 
-Presets (budgets measured on a 2-core CPU, see ``bench/RESULTS.md``); training stops at whichever
-limit comes first, or earlier once the edge probabilities have settled:
+Presets; training stops at whichever limit comes first, or earlier once the edge probabilities have
+settled. Typical wall times on a shared 2-core CPU, one thread (``bench/RESULTS.md``):
 
 ========== ========== ============ =====================================================
-preset     max_steps  max_seconds  meant for
+preset     max_steps  max_seconds  measured
 ========== ========== ============ =====================================================
-quick          1500        20      a first look; d <= 10 in seconds
-standard       4000        90      the default; d <= 20
-thorough      12000       600      larger graphs or a final answer
+quick          1500        20      d = 10: 10-19 s, orientation F1 0.69-0.94
+standard       4000        90      d = 5: 13-36 s; d = 10: ~30 s; d = 20: ~50 s
+thorough      12000       600      d = 50, n = 5,000 (see RESULTS.md)
 ========== ========== ============ =====================================================
 """
 
