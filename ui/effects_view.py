@@ -11,6 +11,7 @@ import streamlit as st
 
 from deci_core.data import VariableType
 from deci_core.effects import CateCurve, EffectEstimate
+from deci_core.effects.estimate import format_effect
 from ui import effects_session as fx
 from ui.effects_session import EffectResult
 from ui.errors import error_boundary
@@ -80,9 +81,10 @@ def result_card(result: EffectResult) -> None:
     est = result.estimate
     low, high = est.interval_95
     st.success(est.sentence())
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Estimate", f"{est.value:+.4g}")
-    c2.metric("95% interval", f"{low:.3g} to {high:.3g}")
+    scale = max(abs(est.value), est.std_error)
+    c1, c2, c3, c4 = st.columns([1, 2, 1, 1])
+    c1.metric("Estimate", format_effect(est.value, scale, sign=True))
+    c2.metric("95% interval", f"{format_effect(low, scale)} to {format_effect(high, scale)}")
     c3.metric("Uncertainty from the graph", f"{est.graph_share:.0%}")
     c4.metric("Graphs / units per graph", f"{est.num_graphs} / {est.num_samples:,}")
     for note in est.notes:

@@ -205,7 +205,13 @@ def _value(v: Any) -> str:
     v = float(v)
     if v == int(v) and abs(v) < 1e15:
         return f"{int(v):,}"
-    return f"{v:,.{_digits(abs(v))}f}"
+    return f"{v:,.{_digits(abs(v))}f}".rstrip("0").rstrip(".")
+
+
+def format_effect(value: float, scale: float | None = None, sign: bool = False) -> str:
+    """A number with about three significant digits of ``scale`` (default: the value), separators."""
+    digits = _digits(abs(value) if scale is None else scale)
+    return f"{value:{'+' if sign else ''},.{digits}f}"
 
 
 def _digits(magnitude: float) -> int:
