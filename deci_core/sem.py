@@ -31,6 +31,7 @@ from torch import nn
 
 from deci_core.config import ModelConfig
 from deci_core.data import VariableType
+from deci_core.errors import GraphError
 from deci_core.functions import NodeMLPs
 from deci_core.graph.dag import topological_levels
 from deci_core.noise import make_noise
@@ -164,11 +165,14 @@ class SEM(nn.Module):
 
         Returns:
             (n, C) encoded samples; intervened columns equal the set values.
+
+        Raises:
+            GraphError: the adjacency (after cutting intervened nodes' incoming edges) is cyclic.
         """
         adj, x_pad, fixed = self._intervene(z.shape[0], adjacency, interventions, z)
         levels = topological_levels(adj.cpu().numpy() > 0)
         if levels is None:
-            raise ValueError("noise_to_sample needs an acyclic adjacency")
+            raise GraphError("The graph has a directed cycle: the SEM can only be sampled on a DAG.")
         z_pad = self._pad(z)
         if self.cont_idx.numel():  # base draws -> additive noise on this graph
             base = z_pad[None, :, self.cont_idx, 0]

@@ -74,3 +74,17 @@ def test_discrete_likelihoods_are_normalised():
     x2 = x[:2].clone()
     x2[:, 1] = torch.tensor([0.0, 1.0])
     assert abs(sem.node_log_prob(x2, torch.zeros(4, 4))[:, 1].exp().sum().item() - 1.0) < 1e-5
+
+
+def test_sampling_a_cyclic_graph_is_a_graph_error():
+    import pytest
+
+    from deci_core.errors import GraphError
+
+    cyclic = ADJ.clone()
+    cyclic[3, 0] = 1.0
+    with pytest.raises(GraphError, match="cycle"):
+        _sem().sample(5, cyclic, torch.Generator().manual_seed(0))
+    # cutting the cycle by intervening on node 0 makes it sampleable
+    x = _sem().sample(5, cyclic, torch.Generator().manual_seed(0), {0: torch.tensor([0.5])})
+    assert torch.all(x[:, 0] == 0.5)
