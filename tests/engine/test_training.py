@@ -12,7 +12,8 @@ from deci_core.training.objective import GraphPrior, enco_delta
 def test_fixed_graph_training_fits_the_sem(chain_df):
     enc = TableEncoder.fit(chain_df, infer_schema(chain_df))
     x = enc.encode(chain_df)
-    sem = SEM(enc.types, enc.widths, ModelConfig(noise="gaussian", hidden=16), torch.Generator().manual_seed(0))
+    config = ModelConfig(noise="gaussian", hidden=16)
+    sem = SEM(enc.types, enc.widths, config, torch.Generator().manual_seed(0))
     chain = torch.tensor([[0.0, 1, 0], [0, 0, 1], [0, 0, 0]])
     with torch.no_grad():
         before = sem.log_prob(x, chain).mean().item()
