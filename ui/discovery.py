@@ -25,7 +25,8 @@ PRESET_LABELS = {
     "thorough": "Thorough: a final answer",
 }
 PROGRESS_EVERY = 5  # steps between progress reports: also how promptly Cancel takes effect
-SPARSITY_LEVELS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+# Always contains the engine's default, whatever it is tuned to.
+SPARSITY_LEVELS = tuple(sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, ModelConfig.sparsity}))
 # Seconds per training step: measured on the shared 2-core CPU (batch 256); grows with the variables.
 _STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE = 0.06, 0.012
 
