@@ -27,8 +27,10 @@ PRESET_LABELS = {
 PROGRESS_EVERY = 5  # steps between progress reports: also how promptly Cancel takes effect
 # Always contains the engine's default, whatever it is tuned to.
 SPARSITY_LEVELS = tuple(sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, ModelConfig.sparsity}))
-# Seconds per training step: measured on the shared 2-core CPU (batch 256); grows with the variables.
-_STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE = 0.06, 0.012
+# Seconds per training step on a 2-core CPU, one torch thread (bench/RESULTS.md: 4 ms at d = 5,
+# 7.5 ms at d = 10, 12 ms at d = 20, 30 ms at d = 50); minibatches are drawn with replacement, so
+# the table's size does not enter. Plus a few seconds to start (encoding, model set-up).
+_STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE, _START_SECONDS = 0.0015, 0.00057, 3.0
 
 
 @dataclass
@@ -98,14 +100,17 @@ def get_discovery(state: Any) -> DiscoveryState:
     return state.discovery
 
 
-def estimate_seconds(training: TrainingConfig, rows: int, variables: int) -> float:
-    """Rough training time: steps × seconds per step, capped by the time budget."""
-    per_step = (_STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables) * min(1.0, rows / 256 + 0.5)
-    return min(training.seconds, training.steps * per_step)
+def estimate_seconds(training: TrainingConfig, variables: int) -> float:
+    """Rough training time: start-up plus steps × seconds per step, capped by the time budget.
+
+    An upper estimate: training often stops earlier, once the edge probabilities settle.
+    """
+    per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
+    return _START_SECONDS + min(training.seconds, training.steps * per_step)
 
 
-def preset_estimates(rows: int, variables: int) -> dict[str, float]:
-    return {name: estimate_seconds(TrainingConfig(preset=name), rows, variables) for name in PRESETS}
+def preset_estimates(variables: int) -> dict[str, float]:
+    return {name: estimate_seconds(TrainingConfig(preset=name), variables) for name in PRESETS}
 
 
 def run_key_for(state: Any) -> str:

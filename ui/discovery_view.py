@@ -29,8 +29,7 @@ def settings_form(state: Any) -> DiscoverySettings:
     """Preset with estimated times, advanced settings in an expander; the choice is kept in state."""
     disc = get_discovery(state)
     s = disc.settings
-    rows, d = state.data.table.shape
-    estimates = disc_mod.preset_estimates(rows, d)
+    estimates = disc_mod.preset_estimates(len(state.data.schema.names))
     presets = list(PRESETS)
     preset = st.radio(
         "How thorough",
