@@ -29,7 +29,8 @@ def settings_form(state: Any) -> DiscoverySettings:
     """Preset with estimated times, advanced settings in an expander; the choice is kept in state."""
     disc = get_discovery(state)
     s = disc.settings
-    estimates = disc_mod.preset_estimates(len(state.data.schema.names))
+    rows, d = state.data.table.shape
+    estimates = disc_mod.preset_estimates(d)
     presets = list(PRESETS)
     preset = st.radio(
         "How thorough",
