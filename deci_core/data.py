@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ MAX_CATEGORIES = 20
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|identifier|uuid|^key$|^index$)", re.IGNORECASE)
 
 
-class VariableType(str, Enum):
+class VariableType(StrEnum):
     """How a column enters the model."""
 
     CONTINUOUS = "continuous"
@@ -151,7 +151,9 @@ def _infer_column(col: pd.Series, name: str) -> VariableSpec:
         return VariableSpec(
             name, excluded, reason=f"{n_unique} levels: more than the {MAX_CATEGORIES} a categorical may have"
         )
-    return VariableSpec(name, VariableType.CATEGORICAL, _sorted_levels(values), f"text with {n_unique} levels")
+    return VariableSpec(
+        name, VariableType.CATEGORICAL, _sorted_levels(values), f"text with {n_unique} levels"
+    )
 
 
 def _looks_like_dates(values: pd.Series) -> bool:
@@ -281,7 +283,7 @@ class TableEncoder:
     def column_slices(self) -> list[slice]:
         """``column_slices[i]`` selects variable i's columns in an encoded tensor."""
         ends = np.cumsum(self.widths)
-        return [slice(int(e - w), int(e)) for e, w in zip(ends, self.widths)]
+        return [slice(int(e - w), int(e)) for e, w in zip(ends, self.widths, strict=True)]
 
     @property
     def num_columns(self) -> int:
@@ -333,7 +335,7 @@ class TableEncoder:
         """
         x = x.detach().cpu()
         out = {}
-        for spec, cols in zip(self.specs, self.column_slices):
+        for spec, cols in zip(self.specs, self.column_slices, strict=True):
             block = x[:, cols]
             if spec.type is VariableType.CONTINUOUS:
                 out[spec.name] = (block[:, 0] * self.stds[spec.name] + self.means[spec.name]).numpy()

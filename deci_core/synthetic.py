@@ -23,7 +23,9 @@ _HIDDEN = 8
 _PILOT_ROWS = 20_000
 
 
-def random_dag(d: int, edges_per_node: float, kind: str = "er", rng: np.random.Generator | None = None) -> np.ndarray:
+def random_dag(
+    d: int, edges_per_node: float, kind: str = "er", rng: np.random.Generator | None = None
+) -> np.ndarray:
     """A random DAG as an int adjacency (d, d), ``A[i, j] = 1`` meaning i -> j, nodes shuffled.
 
     ``kind="er"``: Erdős–Rényi with about ``edges_per_node * d`` edges;
@@ -97,7 +99,7 @@ class SyntheticSEM:
 
     def edges(self) -> list[tuple[str, str]]:
         """True edges as (parent, child) name pairs."""
-        return [(self.names[i], self.names[j]) for i, j in zip(*np.nonzero(self.adjacency))]
+        return [(self.names[i], self.names[j]) for i, j in zip(*np.nonzero(self.adjacency), strict=True)]
 
     def sample_noise(self, n: int, rng: np.random.Generator) -> list[np.ndarray]:
         """Exogenous noise per node: (n,) for continuous/binary, (n, k) for categorical."""
@@ -111,7 +113,9 @@ class SyntheticSEM:
                 out.append(_draw(self.noise[i], n, rng))
         return out
 
-    def propagate(self, noise: list[np.ndarray], interventions: dict[str, object] | None = None) -> pd.DataFrame:
+    def propagate(
+        self, noise: list[np.ndarray], interventions: dict[str, object] | None = None
+    ) -> pd.DataFrame:
         """Compute every node from the noise in topological order, with ``do(name=value)`` applied."""
         interventions = dict(interventions or {})
         n = len(noise[0])
@@ -125,17 +129,35 @@ class SyntheticSEM:
             values[i] = self._emit(i, f, noise[i])
         return self._frame(values)
 
-    def sample(self, n: int, rng: np.random.Generator, interventions: dict[str, object] | None = None) -> pd.DataFrame:
+    def sample(
+        self, n: int, rng: np.random.Generator, interventions: dict[str, object] | None = None
+    ) -> pd.DataFrame:
         """n rows from the observational (or intervened) distribution."""
         return self.propagate(self.sample_noise(n, rng), interventions)
 
-    def ate(self, treatment: str, outcome: str, treatment_value: object, control_value: object,
-            n: int = 200_000, seed: int = 0) -> float:
+    def ate(
+        self,
+        treatment: str,
+        outcome: str,
+        treatment_value: object,
+        control_value: object,
+        n: int = 200_000,
+        seed: int = 0,
+    ) -> float:
         """E[Y | do(T=a)] - E[Y | do(T=b)] by Monte Carlo with common noise (binary Y: change in P(Y=1))."""
-        return float(self.individual_effects(treatment, outcome, treatment_value, control_value, n, seed)[1].mean())
+        return float(
+            self.individual_effects(treatment, outcome, treatment_value, control_value, n, seed)[1].mean()
+        )
 
-    def individual_effects(self, treatment: str, outcome: str, treatment_value: object, control_value: object,
-                           n: int = 200_000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    def individual_effects(
+        self,
+        treatment: str,
+        outcome: str,
+        treatment_value: object,
+        control_value: object,
+        n: int = 200_000,
+        seed: int = 0,
+    ) -> tuple[pd.DataFrame, np.ndarray]:
         """Observational rows and each row's exact effect Y(a) - Y(b) under its own noise."""
         noise = self.sample_noise(n, np.random.default_rng(seed))
         rows = self.propagate(noise)
@@ -143,8 +165,17 @@ class SyntheticSEM:
         control = self._numeric(self.propagate(noise, {treatment: control_value})[outcome], outcome)
         return rows, treated - control
 
-    def cate(self, treatment: str, outcome: str, treatment_value: object, control_value: object,
-             modifier: str, grid: np.ndarray, n: int = 200_000, seed: int = 0) -> np.ndarray:
+    def cate(
+        self,
+        treatment: str,
+        outcome: str,
+        treatment_value: object,
+        control_value: object,
+        modifier: str,
+        grid: np.ndarray,
+        n: int = 200_000,
+        seed: int = 0,
+    ) -> np.ndarray:
         """E[Y(a) - Y(b) | modifier = g] for each grid value g, by local averaging of exact ITEs.
 
         For a discrete modifier the grid holds its levels and the average is exact per level; for a
@@ -196,7 +227,7 @@ class SyntheticSEM:
         return col.to_numpy(dtype=float)
 
     def _frame(self, values: list) -> pd.DataFrame:
-        frame = pd.DataFrame({name: v for name, v in zip(self.names, values)})
+        frame = pd.DataFrame({name: v for name, v in zip(self.names, values, strict=True)})
         for i, kind in enumerate(self.types):
             if kind != "continuous" and all(isinstance(level, (int, np.integer)) for level in self.levels[i]):
                 frame[self.names[i]] = frame[self.names[i]].astype(int)
@@ -214,13 +245,21 @@ def _draw(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
     if kind == "student":
         return rng.standard_t(5, size=n) / np.sqrt(5 / 3)
     if kind == "bimodal":
-        return (rng.choice([-1.0, 1.0], size=n) * 0.9 + 0.45 * rng.standard_normal(n)) / np.sqrt(0.81 + 0.2025)
+        return (rng.choice([-1.0, 1.0], size=n) * 0.9 + 0.45 * rng.standard_normal(n)) / np.sqrt(
+            0.81 + 0.2025
+        )
     raise ValueError(f"unknown noise kind {kind!r}: use one of {NOISE_KINDS}")
 
 
-def sem_from_edges(names: list[str], edges: list[tuple[str, str]], types: dict[str, str] | None = None,
-                   levels: dict[str, tuple] | None = None, noise: str = "gaussian", seed: int = 0,
-                   nonlinearity: float = 1.0) -> SyntheticSEM:
+def sem_from_edges(
+    names: list[str],
+    edges: list[tuple[str, str]],
+    types: dict[str, str] | None = None,
+    levels: dict[str, tuple] | None = None,
+    noise: str = "gaussian",
+    seed: int = 0,
+    nonlinearity: float = 1.0,
+) -> SyntheticSEM:
     """A random nonlinear SEM on a given named graph.
 
     Args:
@@ -240,27 +279,37 @@ def sem_from_edges(names: list[str], edges: list[tuple[str, str]], types: dict[s
     types = types or {}
     kinds = [types.get(n, "continuous") for n in names]
     default_levels = {"binary": (0, 1), "categorical": ("a", "b", "c"), "continuous": ()}
-    level_list = [tuple((levels or {}).get(n, default_levels[k])) for n, k in zip(names, kinds)]
+    level_list = [tuple((levels or {}).get(n, default_levels[k])) for n, k in zip(names, kinds, strict=True)]
     non_gaussian = ["laplace", "uniform", "student", "bimodal"]
     noise_kinds = [rng.choice(non_gaussian) if noise == "mixed" else noise for _ in names]
-    sem = SyntheticSEM(names, adj, kinds, level_list, [str(k) for k in noise_kinds],
-                       rng.uniform(0.5, 1.0, size=len(names)))
+    sem = SyntheticSEM(
+        names, adj, kinds, level_list, [str(k) for k in noise_kinds], rng.uniform(0.5, 1.0, size=len(names))
+    )
     sem.mechanisms = [_random_mechanism(sem, i, rng, nonlinearity) for i in range(len(names))]
     _fit_standardisation(sem, rng)
     return sem
 
 
-def random_nonlinear_sem(d: int, edges_per_node: float = 1.0, graph_kind: str = "er", noise: str = "gaussian",
-                         seed: int = 0, nonlinearity: float = 1.0) -> SyntheticSEM:
+def random_nonlinear_sem(
+    d: int,
+    edges_per_node: float = 1.0,
+    graph_kind: str = "er",
+    noise: str = "gaussian",
+    seed: int = 0,
+    nonlinearity: float = 1.0,
+) -> SyntheticSEM:
     """A random continuous nonlinear SEM on a random DAG, variables named x0 ... x{d-1}."""
     adj = random_dag(d, edges_per_node, graph_kind, np.random.default_rng(seed))
     names = [f"x{i}" for i in range(d)]
-    edges = [(names[i], names[j]) for i, j in zip(*np.nonzero(adj))]
+    edges = [(names[i], names[j]) for i, j in zip(*np.nonzero(adj), strict=True)]
     return sem_from_edges(names, edges, noise=noise, seed=seed + 1, nonlinearity=nonlinearity)
 
 
 def _random_mechanism(sem: SyntheticSEM, i: int, rng: np.random.Generator, nonlinearity: float) -> _Mechanism:
-    width = sum(len(sem.levels[j]) if sem.types[j] == "categorical" else 1 for j in np.flatnonzero(sem.adjacency[:, i]))
+    width = sum(
+        len(sem.levels[j]) if sem.types[j] == "categorical" else 1
+        for j in np.flatnonzero(sem.adjacency[:, i])
+    )
     out = len(sem.levels[i]) if sem.types[i] == "categorical" else 1
     signs = rng.choice([-1.0, 1.0], size=(width, out))
     lin = signs * rng.uniform(0.5, 1.2, size=(width, out)) / np.sqrt(max(width, 1))

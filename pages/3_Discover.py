@@ -5,8 +5,8 @@ import streamlit as st
 from deci_core.constraints import Constraints
 from ui import discovery_view as view
 from ui.discovery import get_discovery
-from ui.graph_view import md_escape
 from ui.page import page_frame
+from ui.text import md_escape
 
 state = page_frame("Discover")
 st.title("Discover")

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import graph_editor as ge
 from ui.graph_session import model_for_effects
 from ui.page import page_frame
+from ui.text import md_escape
 
 state = page_frame("Graph")
 st.title("Graph")
@@ -21,7 +22,7 @@ if session is None:
 
 ge.offer_new_run(state, session)
 st.caption(
-    f"Source: {ge.md(session.source)}. Python checks every edit: a change that would create a cycle is "
+    f"Source: {md_escape(session.source)}. Python checks every edit: a change that would create a cycle is "
     "rejected with the cycle named. Click an edge to select it; drag nodes to arrange them."
 )
 ge.render_history(state, session)
@@ -42,6 +43,6 @@ with tab_files:
     ge.render_import(state)
 with tab_use:
     st.write("Effects are computed on the graph you choose here; constraints steer the next discovery run.")
-    st.caption(f"Effects now use: {ge.md(model_for_effects(state)[1])}")
+    st.caption(f"Effects now use: {md_escape(model_for_effects(state)[1])}")
     ge.render_use_for_effects(state, session)
     ge.render_to_constraints(state, session)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from deci_core.constraints import Constraints
 from deci_core.errors import ConstraintError
-from ui.graph_view import md_escape
+from ui.text import md_escape
 
 P = "constraints."  # widget-key namespace
 FLASH = P + "flash"  # a message from the last callback, shown once

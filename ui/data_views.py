@@ -2,7 +2,7 @@
 missing-value policy, warnings and plotly figures.
 
 User strings (file and column names) never reach HTML: tables go through ``st.dataframe``,
-markdown gets backslash escapes (:func:`ui.graph_view.md_escape`) and plotly labels are
+markdown gets backslash escapes (:func:`ui.text.md_escape`) and plotly labels are
 entity-escaped. A rejected upload shows an error and leaves the loaded dataset in place.
 """
 
@@ -22,8 +22,8 @@ from deci_core.errors import DeciError
 from deci_core.profiling import Profile, correlation_matrix, profile_table
 from deci_core.tables import MAX_UPLOAD_MB, SUPPORTED_SUFFIXES, list_sheets, read_table
 from ui.errors import describe_unexpected
-from ui.graph_view import md_escape
 from ui.state import MISSING_POLICIES, AppState, LoadedData
+from ui.text import md_escape
 
 UPLOAD_KEY = "data.uploader"
 _SEEN = "data.seen_upload"  # (file id, sheet) of the upload already processed, and its error if any

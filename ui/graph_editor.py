@@ -10,7 +10,6 @@ the same run draws the result. Names are user data: they travel only in the comp
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import streamlit as st
 
 from deci_core.errors import GraphError
 from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, to_svg, write_graph
+from ui.errors import error_boundary
 from ui.graph_session import (
     GraphSession,
     can_refit,
@@ -27,6 +27,7 @@ from ui.graph_session import (
     discovery_run_key,
     use_graph_for_effects,
 )
+from ui.text import md_escape
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "editor"
 VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -45,14 +46,6 @@ EXPORTS = {
     "json": ("JSON", "application/json"),
     "csv": ("CSV edge list", "text/csv"),
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
-
-
-def md(text: str) -> str:
-    """Escape markdown (and so any HTML) in user-derived text shown with st.markdown/st.error."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
 @functools.cache
 def _editor():
     """Register the component once per process (vis-network first: it defines ``globalThis.vis``)."""
@@ -156,7 +149,7 @@ def _on_canvas_edit() -> None:
 
 def render_message(session: GraphSession) -> None:
     if session.message:
-        (st.success if session.message_ok else st.error)(md(session.message))
+        (st.success if session.message_ok else st.error)(md_escape(session.message))
 
 
 def render_history(state: Any, session: GraphSession) -> None:
@@ -246,7 +239,7 @@ def render_versions(session: GraphSession) -> None:
     )
     choice = st.selectbox(f"Compare with '{session.base}'", ["current graph", *names], key="graph.diff_pick")
     change = session.diff_from_base(None if choice == "current graph" else choice)
-    st.write(f"{md(choice)}: {change.summary()} compared with the {session.base} graph.")
+    st.write(f"{md_escape(choice)}: {change.summary()} compared with the {session.base} graph.")
     rows = [
         {"change": kind, "parent": u, "child": v}
         for kind, edges in (
@@ -276,7 +269,7 @@ def render_import(state: Any) -> None:
             st.error("Choose a file first.")
             return
         data, imported = getattr(state, "data", None), False
-        with _errors(f"importing {upload.name}"):
+        with error_boundary(f"importing {upload.name}"):
             text = _text_of(upload)
             graph = read_graph(text, format_for_filename(upload.name), data.schema.names if data else None)
             label = f"imported from {upload.name}"
@@ -296,12 +289,6 @@ def _text_of(upload: Any) -> str:
         return upload.getvalue().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise GraphError(f"'{upload.name}' is not a text file (UTF-8): export the graph as text.") from None
-
-
-def _errors(action: str):
-    from ui.errors import error_boundary
-
-    return error_boundary(action)
 
 
 def export_text(state: Any, session: GraphSession, fmt: str) -> str:
@@ -343,7 +330,7 @@ def render_use_for_effects(state: Any, session: GraphSession) -> None:
     label = "Use this graph for effects"
     if why:
         st.button(label, key="graph.use_for_effects", disabled=True, help=why)
-        st.caption(f"Not available: {md(why)}")
+        st.caption(f"Not available: {md_escape(why)}")
         return
     if st.button(label, key="graph.use_for_effects", disabled=running, type="primary"):
         running = use_graph_for_effects(state, session) == "started"
@@ -365,11 +352,11 @@ def _refit_monitor(state: Any, session: GraphSession) -> None:
     if job is None:
         return
     if job.running:
-        st.progress(job.progress, text=md(job.message))
+        st.progress(job.progress, text=md_escape(job.message))
         st.button("Cancel", key="graph.cancel_refit", on_click=job.cancel)
         return
     if job.error:
-        st.error(md(job.error))
+        st.error(md_escape(job.error))
     elif job.cancelled:
         st.warning("Refitting was cancelled; effects still use the previous model.")
     elif session.settle_refit(state):
@@ -379,7 +366,7 @@ def _refit_monitor(state: Any, session: GraphSession) -> None:
 def render_to_constraints(state: Any, session: GraphSession) -> None:
     """'Turn my edits into constraints and re-run discovery'."""
     if st.button("Turn my edits into constraints and re-run discovery", key="graph.to_constraints"):
-        with _errors("turning your edits into constraints"):
+        with error_boundary("turning your edits into constraints"):
             state.constraints, notes = session.edits_as_constraints(state.constraints)
             state.notices.append(
                 "From your graph edits: " + (", ".join(notes) if notes else "no new constraints")

@@ -17,13 +17,7 @@ import streamlit as st
 from pyvis.network import Network
 
 _CDN_TAG = re.compile(r'<(?:link|script)[^>]+(?:href|src)="https?://[^"]+"[^>]*>(?:\s*</script>)?')
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 GRAPH_HEIGHT = 460
-
-
-def md_escape(text: str) -> str:
-    """Escape markdown so a column name shows as itself in ``st.markdown``."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def edge_heatmap(

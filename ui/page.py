@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui.state import AppState, get_state
+from ui.text import md_escape
 
 APP_TITLE = "DECI Studio"
 APP_ICON = "🧭"  # an emoji favicon: a material icon would be fetched from a font CDN
@@ -35,7 +36,8 @@ def step_status(state: AppState) -> dict[str, str]:
     discovery, graph, effects, report = state.discovery, state.graph, state.effects, state.report
     return {
         "Data": f"{data.name}: {data.table.shape[0]:,} rows × {len(data.schema.names)} variables"
-        if data else "no data yet",
+        if data
+        else "no data yet",
         "Constraints": _describe(state.constraints, "none (optional)"),
         "Discover": _describe(discovery, "not run"),
         "Graph": _describe(graph, "no graph yet"),
@@ -56,6 +58,8 @@ def page_frame(title: str) -> AppState:
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=APP_ICON, layout="wide")
     state = get_state()
     render_sidebar(state)
+    while state.notices:  # one-off messages left by another page (e.g. before st.switch_page)
+        st.info(md_escape(state.notices.pop(0)))
     return state
 
 
