@@ -33,10 +33,11 @@ chromium:
 test: dev chromium
 	$(PY) -m pytest
 
-bench: dev
+bench: dev chromium
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/discovery.py
 	$(PY) bench/effects.py
+	$(PY) bench/editor.py
 
 lint: dev
 	$(PY) -m ruff check .
