@@ -11,6 +11,7 @@ from ui.page import page_frame
 from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state
 from ui.report_export import PDF_HELP, PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
 from ui.report_html import render_html
+from ui.text import md_escape
 
 state = page_frame("Report")
 st.title("Report")
@@ -28,7 +29,7 @@ def _restore() -> None:
         restored = load_bundle(state, upload.getvalue())
         for key in ("report.title", "report.question", "report.items", "report.version", "report.sections"):
             st.session_state.pop(key, None)
-        st.session_state["report.restored"] = "Restored " + ", ".join(restored) + "."
+        st.session_state["report.restored"] = md_escape("Restored " + ", ".join(restored) + ".")
 
 
 with st.expander("Open a project bundle", expanded=state.data is None):

@@ -56,7 +56,7 @@ def test_restoring_a_bundle_replaces_the_session_and_a_bad_one_changes_nothing()
     state = at.session_state[STATE_KEY]
     assert state.data.fingerprint == source.data.fingerprint
     assert state.graph.current == source.graph.current and len(state.effects.report_items) == 2
-    assert at.success and "Restored data" in at.success[0].value
+    assert at.success and "Restored data “clinic \\<trial\\>\\.csv”" in at.success[0].value  # escaped
     assert at.text_input(key="report.title").value == "From the bundle"
 
     at.file_uploader(key="report.bundle").upload("broken.zip", b"not a zip", "application/zip").run()
