@@ -9,6 +9,13 @@ probability of its level (the approximation used). Action sets the treatment; pr
 noise through the SEM. Each distinct graph gives one value per row; the estimate is the weighted mean
 over graphs and the interval the weighted 2.5% / 97.5% quantiles across graphs (graph uncertainty
 only: the SEM's functions are point estimates).
+
+Overlap: a row's effect is only learnable where both arm values are plausible for that row given the
+treatment's parents. ``outside_data`` flags rows where either arm lies outside the central 95% of the
+treatment's fitted conditional distribution on the most probable graph (continuous: the arm's noise
+base draw beyond +-1.96; discrete: the arm's level has probability below 2.5%). For those rows the
+effect extrapolates the outcome's function beyond the data and can be far off even when the average
+effect is right (bench/RESULTS.md, heterogeneous effects).
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ import torch
 
 from deci_core.data import VariableType
 from deci_core.effects.estimate import EffectQuery, plain
-from deci_core.effects.setup import EffectQueryError, Query, draw_graphs, has_path, weighted_quantiles
+from deci_core.effects.setup import (
+    EffectQueryError,
+    Query,
+    draw_graphs,
+    has_path,
+    outside_support,
+    weighted_quantiles,
+)
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
 
@@ -44,6 +58,9 @@ class IndividualEffects:
     per_graph_means: tuple[float, ...] = ()
     graph_weights: tuple[float, ...] = ()
     method: str = _METHOD
+    outside_data: Any = None
+    """(n,) bool per row, in the table's order: an arm value is outside the treatment's central 95%
+    given the row's parents (module docstring), so the row's effect is an extrapolation."""
 
     def summary(self) -> dict[str, Any]:
         """Mean effect over the rows, with its spread across graphs (std_error, interval_95)."""
@@ -63,6 +80,9 @@ class IndividualEffects:
             "median_effect": float(effect.median()),
             "std_effect": float(effect.std(ddof=0)),
             "num_rows": int(len(effect)),
+            "outside_data_share": (
+                float(np.mean(self.outside_data)) if self.outside_data is not None else None
+            ),
             "num_graphs": self.num_graphs,
             "abduction_draws": self.abduction_draws,
             "seed": self.seed,
@@ -171,7 +191,19 @@ def individual_effects(
     )
     means = tuple(float(v) for v in per_graph.mean(1))
     weights = tuple(float(v) for v in draws.weights)
-    return IndividualEffects(query, table, draws.num_graphs, k, int(seed), means, weights)
+    outside = (
+        np.concatenate(
+            [
+                outside_support(q, x[start : start + batch_rows], q.adjacency(draws.graphs[0]))
+                for start in range(0, len(df), batch_rows)
+            ]
+        )
+        if len(df)
+        else np.zeros(0, dtype=bool)
+    )
+    return IndividualEffects(
+        query, table, draws.num_graphs, k, int(seed), means, weights, outside_data=outside
+    )
 
 
 @torch.no_grad()

@@ -85,6 +85,33 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float,
     return np.stack(out)
 
 
+@torch.no_grad()
+def outside_support(q: Query, x: torch.Tensor, adj: torch.Tensor, level: float = 0.95) -> np.ndarray:
+    """(n,) bool: either arm value is outside the central ``level`` of the treatment's fitted
+    distribution given each row's parents on ``adj`` (rows x encoded, (n, C))."""
+    cols = q.encoder.column_slices[q.t]
+    spec = q.encoder.specs[q.t]
+    outside = np.zeros(x.shape[0], dtype=bool)
+    if spec.type is VariableType.CONTINUOUS:
+        limit = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(0.5 + level / 2)))
+        for value in (q.a, q.b):
+            moved = x.clone()
+            moved[:, cols] = value.to(x.dtype).reshape(1, -1)
+            base = q.sem.sample_to_noise(moved, adj)[:, cols.start]
+            outside |= (base.abs() > limit).cpu().numpy()
+        return outside
+    out = q.sem.functions(x, adj[None], torch.tensor([q.t], device=x.device))[0][:, 0, :]
+    if spec.type is VariableType.BINARY:
+        p1 = torch.sigmoid(out[:, 0])
+        probs = torch.stack([1 - p1, p1], -1)
+    else:
+        probs = torch.softmax(out[:, : len(spec.categories)], -1)
+    for value in (q.a, q.b):
+        code = int(value[0].item()) if spec.type is VariableType.BINARY else int(value.argmax().item())
+        outside |= (probs[:, code] < (1 - level) / 2).cpu().numpy()
+    return outside
+
+
 class Query:
     """A query bound to a fitted model: indices, encoded arm values and outcome read-outs."""
 

@@ -33,7 +33,15 @@ import torch
 from deci_core.data import VariableType
 from deci_core.effects.estimate import EffectEstimate, EffectQuery, plain
 from deci_core.effects.linear import linear_backdoor
-from deci_core.effects.setup import EffectQueryError, GraphDraws, Query, descendants, draw_graphs, has_path
+from deci_core.effects.setup import (
+    EffectQueryError,
+    GraphDraws,
+    Query,
+    descendants,
+    draw_graphs,
+    has_path,
+    outside_support,
+)
 
 MIN_EFFECTIVE_ROWS = 30
 _METHOD = (
@@ -88,12 +96,14 @@ def average_effect(
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     z = _noise(q, n, seed)
     per_graph, mc_var, data_var, means_a, means_b, notes = [], [], [], [], [], set()
-    for graph in draws.graphs:
+    for g, graph in enumerate(draws.graphs):
         if not has_path(graph, q.t, q.y):
             per_graph.append(0.0), mc_var.append(0.0), data_var.append(0.0)
             continue
-        run = _simulate(q, graph, z, observe=bool(conditions))
+        run = _simulate(q, graph, z, observe=bool(conditions) or g == 0)
         w = conditions.weights(run.x_obs, graph, notes) if conditions else np.ones(n)
+        if g == 0:
+            _overlap_note(q, run.x_obs, graph, w, notes)
         m, v, ess = _weighted_mean_var(run.diff, w)
         per_graph.append(m), mc_var.append(v)
         means_a.append(run.mean_a), means_b.append(run.mean_b)
@@ -131,6 +141,24 @@ def _simulate(q: Query, graph: np.ndarray, z: torch.Tensor, observe: bool) -> _G
     diff = (ya - yb).double().cpu().numpy()
     x_obs = q.sem.noise_to_sample(z, adj) if observe else None
     return _GraphRun(diff, float(ya.double().mean()), float(yb.double().mean()), x_obs)
+
+
+OVERLAP_NOTE_SHARE = 0.2
+"""Share of (weighted) simulated units with an arm outside the treatment's usual range above which
+an estimate carries the extrapolation note."""
+
+
+def _overlap_note(q: Query, x_obs: torch.Tensor, graph: np.ndarray, w: np.ndarray, notes: set[str]) -> None:
+    """Note when many units' arm values are implausible given their causes (most probable graph)."""
+    outside = outside_support(q, x_obs, q.adjacency(graph))
+    share = float((w * outside).sum() / max(w.sum(), 1e-300))
+    if share >= OVERLAP_NOTE_SHARE:
+        notes.add(
+            f"For {share:.0%} of the units, {plain(q.treatment_value)} or {plain(q.control_value)} is "
+            f"outside the usual range of {q.treatment} given its causes (the central 95%): there the "
+            "effect is the model's extrapolation, not learned from data. Averages can still be fair; "
+            "effects for individuals and small subgroups are unreliable."
+        )
 
 
 def _spread(values: np.ndarray, w: np.ndarray, mean: float) -> float:
