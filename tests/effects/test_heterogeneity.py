@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deci_core.effects import cate_curve, individual_effects
+from deci_core.effects import average_effect, cate_curve, individual_effects
 from tests.effects.conftest import adjacency, fit_fixed
 
 NAMES = ["t", "m", "w", "y"]
@@ -63,6 +63,8 @@ def test_rows_whose_arms_leave_the_data_are_flagged(model):
     assert not inside.outside_data.any() and inside.summary()["outside_data_share"] == 0.0
     far = individual_effects(model, rows, "t", "y", 2.5, -1.0)  # 2.5 sd: outside for every row
     assert far.outside_data.all()
+    assert not any("outside the usual range" in n for n in average_effect(model, "t", "y", 1.0, -1.0).notes)
+    assert any("outside the usual range" in n for n in average_effect(model, "t", "y", 2.5, -1.0).notes)
 
 
 def test_the_flag_uses_each_rows_confounders():
