@@ -89,18 +89,21 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float,
 def outside_support(q: Query, x: torch.Tensor, adj: torch.Tensor, level: float = 0.95) -> np.ndarray:
     """(n,) bool: either arm value is outside the central ``level`` of the treatment's fitted
     distribution given each row's parents on ``adj`` (rows x encoded, (n, C))."""
-    cols = q.encoder.column_slices[q.t]
     spec = q.encoder.specs[q.t]
     outside = np.zeros(x.shape[0], dtype=bool)
+    # the treatment's network output given its parents only (rows under either arm work: parents are
+    # non-descendants of the treatment, so they equal the factual values)
+    out = q.sem.functions(x, adj[None], torch.tensor([q.t], device=x.device))[0][:, 0, :]
     if spec.type is VariableType.CONTINUOUS:
         limit = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(0.5 + level / 2)))
+        k = int(torch.nonzero(q.sem.cont_idx == q.t)[0, 0])
+        parents = adj[None][..., q.sem.cont_idx]
         for value in (q.a, q.b):
-            moved = x.clone()
-            moved[:, cols] = value.to(x.dtype).reshape(1, -1)
-            base = q.sem.sample_to_noise(moved, adj)[:, cols.start]
+            residual = x.new_zeros(x.shape[0], len(q.sem.cont_idx))
+            residual[:, k] = value.to(x.dtype).reshape(()) - out[:, 0]
+            base = q.sem.noise.to_base(residual[None], parents)[0][:, k]
             outside |= (base.abs() > limit).cpu().numpy()
         return outside
-    out = q.sem.functions(x, adj[None], torch.tensor([q.t], device=x.device))[0][:, 0, :]
     if spec.type is VariableType.BINARY:
         p1 = torch.sigmoid(out[:, 0])
         probs = torch.stack([1 - p1, p1], -1)

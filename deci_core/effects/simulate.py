@@ -58,6 +58,7 @@ class _GraphRun:
     mean_a: float
     mean_b: float
     x_obs: torch.Tensor | None
+    x_treated: torch.Tensor | None = None
 
 
 def average_effect(
@@ -100,10 +101,10 @@ def average_effect(
         if not has_path(graph, q.t, q.y):
             per_graph.append(0.0), mc_var.append(0.0), data_var.append(0.0)
             continue
-        run = _simulate(q, graph, z, observe=bool(conditions) or g == 0)
+        run = _simulate(q, graph, z, observe=bool(conditions))
         w = conditions.weights(run.x_obs, graph, notes) if conditions else np.ones(n)
         if g == 0:
-            _overlap_note(q, run.x_obs, graph, w, notes)
+            _overlap_note(q, run.x_treated, graph, w, notes)
         m, v, ess = _weighted_mean_var(run.diff, w)
         per_graph.append(m), mc_var.append(v)
         means_a.append(run.mean_a), means_b.append(run.mean_b)
@@ -140,7 +141,7 @@ def _simulate(q: Query, graph: np.ndarray, z: torch.Tensor, observe: bool) -> _G
     ya, yb = q.readout(xa, adj, expected=True), q.readout(xb, adj, expected=True)
     diff = (ya - yb).double().cpu().numpy()
     x_obs = q.sem.noise_to_sample(z, adj) if observe else None
-    return _GraphRun(diff, float(ya.double().mean()), float(yb.double().mean()), x_obs)
+    return _GraphRun(diff, float(ya.double().mean()), float(yb.double().mean()), x_obs, xa)
 
 
 OVERLAP_NOTE_SHARE = 0.2
@@ -148,9 +149,11 @@ OVERLAP_NOTE_SHARE = 0.2
 an estimate carries the extrapolation note."""
 
 
-def _overlap_note(q: Query, x_obs: torch.Tensor, graph: np.ndarray, w: np.ndarray, notes: set[str]) -> None:
-    """Note when many units' arm values are implausible given their causes (most probable graph)."""
-    outside = outside_support(q, x_obs, q.adjacency(graph))
+def _overlap_note(q: Query, x: torch.Tensor, graph: np.ndarray, w: np.ndarray, notes: set[str]) -> None:
+    """Note when many units' arm values are implausible given their causes (most probable graph).
+
+    ``x``: simulated rows (any arm: the treatment's parents are the same in all of them)."""
+    outside = outside_support(q, x, q.adjacency(graph))
     share = float((w * outside).sum() / max(w.sum(), 1e-300))
     if share >= OVERLAP_NOTE_SHARE:
         notes.add(
