@@ -9,7 +9,7 @@ import numpy as np
 
 from deci_core.data import VariableType
 from deci_core.effects.estimate import plain
-from deci_core.effects.setup import Query, draw_graphs, has_path
+from deci_core.effects.setup import Query, draw_graphs, has_path, outside_support
 from deci_core.effects.simulate import _data_variance, _noise, _simulate, modifier_values
 
 
@@ -22,6 +22,10 @@ class CateCurve:
         grid: modifier values (user units, or levels for a discrete modifier).
         values, std_errors: effect and standard error (graph + Monte-Carlo) at each grid point.
         num_graphs, num_samples, seed: as in EffectEstimate. outcome_level: discrete outcome level.
+        outside_share: at each grid point, the (kernel-weighted) share of simulated units for which
+            an arm value lies outside the treatment's central 95% given its causes on the most
+            probable graph (:func:`~deci_core.effects.setup.outside_support`): where it is high the
+            curve is the model's extrapolation rather than learned from data.
     """
 
     treatment: str
@@ -36,6 +40,7 @@ class CateCurve:
     num_samples: int
     seed: int
     outcome_level: Any = None
+    outside_share: tuple[float, ...] = ()
 
     @property
     def lower_95(self) -> np.ndarray:
@@ -61,6 +66,7 @@ class CateCurve:
             "num_samples": self.num_samples,
             "seed": self.seed,
             "outcome_level": plain(self.outcome_level),
+            "outside_share": list(self.outside_share),
         }
 
 
@@ -110,12 +116,16 @@ def cate_curve(
     grid = list(grid)
     per_graph = np.zeros((len(draws.graphs), len(grid)))
     mc_var = np.zeros_like(per_graph)
+    outside_share: tuple[float, ...] = ()
     for k, run in enumerate(runs):
         if run is None:
             continue
         values = modifier_values(q, run.x_obs, m)
         w = _grid_weights(values, grid, continuous, bandwidth, [_code(q, modifier, g) for g in grid])
         total = w.sum(1).clip(1e-300)
+        if k == 0:
+            outside = outside_support(q, run.x_obs, q.adjacency(draws.graphs[0]))
+            outside_share = tuple(float(v) for v in (w * outside).sum(1) / total)
         per_graph[k] = (w * run.diff).sum(1) / total
         mc_var[k] = (w * w * (run.diff - per_graph[k][:, None]) ** 2).sum(1) / total**2
         if data_rows:  # finite-data term, scaled up by the share of units each point rests on
@@ -137,6 +147,7 @@ def cate_curve(
         num_samples,
         int(seed),
         plain(q.level),
+        outside_share,
     )
 
 

@@ -77,3 +77,5 @@ def test_the_flag_uses_each_rows_confounders():
     flags = individual_effects(model, df.head(400), "t", "y", 0.2, -0.2).outside_data
     truth = np.abs(df["c"].head(400).to_numpy()) + 0.2 > 1.96 * 0.3
     assert 0.2 < truth.mean() < 0.8 and np.mean(flags == truth) > 0.9
+    curve = cate_curve(model, "t", "y", 0.2, -0.2, "c", grid=[-1.5, 0.0, 1.5], num_samples=4000)
+    assert curve.outside_share[0] > 0.9 and curve.outside_share[1] < 0.1 and curve.outside_share[2] > 0.9
