@@ -18,7 +18,11 @@ Limits: the functions are point estimates (uncertainty about them enters only th
 ``var_data`` approximation, see :mod:`deci_core.effects.estimate`); the result is only as good as the
 SEM's fit and the graph; a CATE at modifier values the model rarely generates rests on few simulated
 rows (the effective number is checked and reported in ``notes``); a modifier downstream of the
-treatment is conditioned on its factual (no-intervention) value.
+treatment is conditioned on its factual (no-intervention) value. Where the arm values are implausible
+for many units given the treatment's causes (outside its fitted central 95% on the most probable
+graph, for at least ``OVERLAP_NOTE_SHARE`` of the weighted units) the estimate extrapolates the
+learned functions beyond the data; a note says so (averages often survive it, individual and subgroup
+effects do not: bench/RESULTS.md, heterogeneous effects).
 """
 
 from __future__ import annotations
