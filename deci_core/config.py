@@ -82,6 +82,9 @@ class ModelConfig(_Config):
         spline_bins: bins of the spline flow.
         spline_bound: the spline acts on ``[-bound, bound]`` (in noise standard deviations); it is the
             identity outside.
+        spline_prior: strength of a Gaussian prior pulling the spline's shape parameters toward the
+            identity spline: ``spline_prior * |theta - theta_identity|^2`` nats for the whole table
+            (divided by the number of rows per step, so it fades as n grows, like any prior).
         sparsity: prior cost of one expected edge, in nats per data row (``log p(G)`` includes
             ``-sparsity * E[#edges]``). Larger gives sparser graphs.
         belief_strength: weight of soft beliefs: a belief "i -> j with probability b" adds
@@ -96,6 +99,7 @@ class ModelConfig(_Config):
     layers: int = 2
     spline_bins: int = 8
     spline_bound: float = 4.0
+    spline_prior: float = 0.0
     sparsity: float = 0.03
     belief_strength: float = 0.05
     gradient_estimator: str = "enco"
@@ -104,6 +108,7 @@ class ModelConfig(_Config):
         _check(self.noise in NOISE_MODELS, f"noise must be one of {NOISE_MODELS}, got {self.noise!r}.")
         _check(self.hidden >= 1 and self.layers >= 1, "hidden and layers must be at least 1.")
         _check(self.spline_bins >= 2 and self.spline_bound > 0, "spline_bins >= 2 and spline_bound > 0.")
+        _check(self.spline_prior >= 0, "spline_prior must be >= 0.")
         _check(self.sparsity >= 0 and self.belief_strength >= 0, "sparsity and belief_strength must be >= 0.")
         _check(
             self.gradient_estimator in GRADIENT_ESTIMATORS,
@@ -132,6 +137,9 @@ class TrainingConfig(_Config):
             at d = 5 (3 seeds): 0.6 helps on Gaussian-noise data (median orientation F1 0.83 vs
             0.67) but hurts badly on non-Gaussian noise (0.73 vs 1.0), so the default is 0.
             No effect with Gaussian noise.
+        common_rows: in discovery, score every sampled graph on the same ``batch_size / graph_samples``
+            rows (instead of each graph on its own rows), so the ENCO edge deltas compare graphs on
+            equal data and the row-sampling noise cancels out of them.
         al_interval: steps between augmented-Lagrangian updates of the acyclicity multiplier.
         al_rho: initial acyclicity penalty weight (grows by 10x when acyclicity stalls).
         patience: stop early when no edge probability moved by more than 0.02 over this many steps
@@ -153,6 +161,7 @@ class TrainingConfig(_Config):
     graph_samples: int = 16
     warmup_steps: int = 600
     noise_shape_delay: float = 0.0
+    common_rows: bool = False
     al_interval: int = 200
     al_rho: float = 1.0
     patience: int = 800

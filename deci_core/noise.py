@@ -89,11 +89,20 @@ class SplineNoise(_ParentConditioned):
         bound: B, the spline acts on ``[-B, B]`` (after scaling), identity outside.
     """
 
-    def __init__(self, num_vars: int, num_nodes: int, bins: int = 8, bound: float = 4.0) -> None:
+    def __init__(
+        self, num_vars: int, num_nodes: int, bins: int = 8, bound: float = 4.0, shape_prior: float = 0.0
+    ) -> None:
         inner = math.log(math.expm1(1.0 - _MIN_DERIV))  # softplus^-1: slopes start at 1
         init = torch.cat([torch.zeros(1 + 2 * bins), torch.full((bins - 1,), inner)])
         super().__init__(num_vars, num_nodes, init)
-        self.bins, self.bound = bins, float(bound)
+        self.bins, self.bound, self.shape_prior = bins, float(bound), float(shape_prior)
+        self.register_buffer("identity_shape", init[1:].clone(), persistent=False)
+
+    def shape_penalty(self) -> torch.Tensor:
+        """``shape_prior * |theta - theta_identity|^2`` over the spline's shape parameters (a Gaussian
+        prior centred on the identity spline; the loop divides it by the number of rows)."""
+        base = self.base[:, 1:] - self.identity_shape
+        return self.shape_prior * (base.square().sum() + self.parent_weight[..., 1:].square().sum())
 
     def freeze_shape_grads(self) -> None:
         """Drop this step's gradients of the spline's shape (keep the scale's): Gaussian-like fitting."""
@@ -127,11 +136,13 @@ class SplineNoise(_ParentConditioned):
         return rq_spline(z * torch.exp(-log_scale), *spline, bound=self.bound)[0]
 
 
-def make_noise(kind: str, num_vars: int, num_nodes: int, bins: int, bound: float) -> nn.Module:
+def make_noise(
+    kind: str, num_vars: int, num_nodes: int, bins: int, bound: float, shape_prior: float = 0.0
+) -> nn.Module:
     """The noise model named by ``ModelConfig.noise``."""
     if kind == "gaussian":
         return GaussianNoise(num_vars, num_nodes)
-    return SplineNoise(num_vars, num_nodes, bins, bound)
+    return SplineNoise(num_vars, num_nodes, bins, bound, shape_prior)
 
 
 def _knots(

@@ -76,7 +76,12 @@ class SEM(nn.Module):
             self.register_buffer(f"{name}_idx", torch.nonzero(codes == code).flatten())
         self.functions = NodeMLPs(col_var, int(width.max()), config.hidden, config.layers, generator)
         self.noise = make_noise(
-            config.noise, len(self.cont_idx), len(width), config.spline_bins, config.spline_bound
+            config.noise,
+            len(self.cont_idx),
+            len(width),
+            config.spline_bins,
+            config.spline_bound,
+            config.spline_prior,
         )
 
     @property

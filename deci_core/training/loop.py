@@ -97,11 +97,15 @@ def train(
                 x.shape[0],
                 config.graph_samples,
                 gen_dev,
+                config.common_rows,
             )
         else:
             terms = fixed_graph_terms(sem, adjacency, x[idx])
+        loss = terms.loss
+        if getattr(sem.noise, "shape_prior", 0.0) > 0:
+            loss = loss + sem.noise.shape_penalty() / x.shape[0]
         optimizer.zero_grad(set_to_none=True)
-        terms.loss.backward()
+        loss.backward()
         if graph is not None and state.step < config.warmup_steps:
             graph.zero_grad(set_to_none=True)  # let the functions fit before the graph moves
         if graph is not None and state.step < config.noise_shape_delay * config.steps:

@@ -82,6 +82,7 @@ def discovery_terms(
     num_rows: int,
     samples: int,
     generator: torch.Generator,
+    common_rows: bool = False,
 ) -> StepTerms:
     """One step's loss when the graph is learned.
 
@@ -96,7 +97,11 @@ def discovery_terms(
         xb: (B, C) minibatch, B >= samples.
     """
     graphs = sample_pairs(probs.detach(), samples, generator)  # (S, d, d)
-    xb = xb[: (xb.shape[0] // samples) * samples].view(samples, -1, xb.shape[-1])  # rows per graph
+    rows = xb.shape[0] // samples
+    if common_rows:  # every graph on the same rows: row noise cancels out of the ENCO deltas
+        xb = xb[:rows].expand(samples, rows, xb.shape[-1])
+    else:
+        xb = xb[: rows * samples].view(samples, rows, xb.shape[-1])  # rows per graph
     node_ll = sem.node_log_prob(xb, graphs).mean(1)  # (S, d)
     expected_ll = node_ll.sum(1).mean()
     surrogate = (probs * enco_delta(graphs, node_ll.detach())).sum()
