@@ -314,6 +314,14 @@ def refit_key(model: Any, graph: CausalGraph, fingerprint: str = "") -> str:
     return "refit-" + hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def refit_store_key(state: Any, graph: CausalGraph) -> str:
+    """Where a refit on ``graph`` is stored and looked up: keyed by the model it starts from
+    (the discovered one, or the fixed-graph template), never by the refit's own settings."""
+    model = discovered_model(state)
+    template = model if model is not None else fixed_graph_model()
+    return refit_key(template, graph, getattr(getattr(state, "data", None), "fingerprint", ""))
+
+
 def use_graph_for_effects(state: Any, session: GraphSession) -> str:
     """Refit on the current graph: from the model store if done before, else in a background job.
 
@@ -323,9 +331,8 @@ def use_graph_for_effects(state: Any, session: GraphSession) -> str:
     model, data, graph = discovered_model(state), state.data, session.current
     from ui.model_store import get_store
 
-    template = model if model is not None else fixed_graph_model()
     try:
-        cached = get_store().get(refit_key(template, graph, data.fingerprint))
+        cached = get_store().get(refit_store_key(state, graph))
     except DeciError:  # a corrupted entry is not loaded; fit again
         cached = None
     if cached is not None:
@@ -384,9 +391,8 @@ def store_refit(state: Any, session: GraphSession, model: Any, graph: CausalGrap
         from ui.model_store import get_store
 
         data = getattr(state, "data", None)
-        key = refit_key(model, graph, getattr(data, "fingerprint", ""))
         get_store().put(
-            key,
+            refit_store_key(state, graph),
             model,
             {
                 "kind": "refit",
