@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import constraints_view as view
-from ui.page import page_frame
+from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
 state = page_frame("Constraints")
 st.title("Constraints")
@@ -11,10 +11,9 @@ st.markdown(
     "Tell the model what you already know: edges that cannot or must exist, an order in time, "
     "variables caused by nothing or causing nothing, and soft beliefs. Everything here is optional."
 )
-if state.data is None:
-    st.info("Load a dataset first: the constraints are about its variables.")
-    st.page_link("pages/1_Data.py", label="Go to 1. Data", icon="📄")
-    st.stop()
+stop_unless_ready(
+    state.data is not None, "Load a dataset first: the constraints are about its variables.", WORKFLOW[0]
+)
 
 names = state.data.schema.names
 view.get_constraints(state)

@@ -5,7 +5,7 @@ import streamlit as st
 from deci_core.constraints import Constraints
 from ui import discovery_view as view
 from ui.discovery import get_discovery
-from ui.page import page_frame
+from ui.page import WORKFLOW, page_frame, stop_unless_ready
 from ui.text import md_escape
 
 state = page_frame("Discover")
@@ -14,10 +14,9 @@ st.markdown(
     "DECI learns a probability for every possible edge from your data and your constraints. "
     "Training runs in the background: you can switch pages and come back."
 )
-if state.data is None:
-    st.info("Load a dataset first: discovery learns from its variables.")
-    st.page_link("pages/1_Data.py", label="Go to 1. Data", icon="📄")
-    st.stop()
+stop_unless_ready(
+    state.data is not None, "Load a dataset first: discovery learns from its variables.", WORKFLOW[0]
+)
 
 disc = get_discovery(state)
 disc.settle()

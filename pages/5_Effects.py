@@ -6,7 +6,7 @@ from deci_core.data import VariableType
 from ui import effects_session as fx
 from ui import effects_view as view
 from ui.errors import error_boundary
-from ui.page import page_frame
+from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
 state = page_frame("Effects")
 st.title("Effects")
@@ -14,10 +14,7 @@ st.caption("What would happen to an outcome if you set a treatment to one value 
 model, description = None, ""
 with error_boundary("loading the model"):
     model, description = fx.model_for_effects(state)
-if model is None:
-    st.info(description or "No model yet: run discovery first.")
-    st.page_link("pages/3_Discover.py", label="Go to Discover", icon="🔎")
-    st.stop()
+stop_unless_ready(model is not None, description or "No model yet: run discovery first.", WORKFLOW[2])
 effects = fx.get_effects(state)
 effects.settle()
 table = fx.data_table(state, model)

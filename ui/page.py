@@ -70,3 +70,11 @@ def render_sidebar(state: AppState) -> None:
         for number, step in enumerate(WORKFLOW, start=1):
             st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
             st.caption(statuses[step.label])
+
+
+def stop_unless_ready(ready: bool, message: str, step: Step) -> None:
+    """When an earlier step is missing: say so, link to that step, and end this page's run."""
+    if not ready:
+        st.info(message)
+        st.page_link(step.page, label=f"Go to {step.label}", icon=step.icon)
+        st.stop()
