@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from deci_core.config import ModelConfig, TrainingConfig  # noqa: E402
 from deci_core.effects import FixedGraphModel, individual_effects, linear_backdoor  # noqa: E402
-from deci_core.effects.setup import descendants  # noqa: E402
 from deci_core.effects.refit import DEFAULT_STEPS  # noqa: E402
+from deci_core.effects.setup import descendants  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
 from deci_core.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges  # noqa: E402
 
@@ -295,8 +295,7 @@ def summarise(
         + (
             ""
             if full
-            else "`--full` runs d = 5/10/20 x 3 seeds x "
-            "Gaussian/non-Gaussian with the standard preset."
+            else "`--full` runs d = 5/10/20 x 3 seeds x Gaussian/non-Gaussian with the standard preset."
         ),
         "",
         "| method | median ATE rel. error | mean rel. error | 95% coverage |",
@@ -334,7 +333,8 @@ def summarise(
         f"discovery: median {ex['discovery_s'].median():.1f} s "
         f"({ex['discovery_s'].median() / ex['refit_s'].median():.1f}x the refit). Per step: discovery "
         f"{ex['discovery_ms_step'].median():.1f} ms, fixed graph {ex['refit_ms_step'].median():.1f} ms (the "
-        f"fixed-graph fit runs all its {DEFAULT_STEPS:,} steps; quick discovery stops once the edges settle).",
+        f"fixed-graph fit runs all its {DEFAULT_STEPS:,} steps; quick discovery stops once the edges "
+        "settle).",
         f"- `ite` on 5,000 rows, d = 60, 20 graphs: {ite_s:.2f} s.",
     ]
     lines += heterogeneity_lines(extras, rows)
