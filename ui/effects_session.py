@@ -274,6 +274,12 @@ def start_subgroup(
     return effects.subgroup_job
 
 
+def _query_arguments(query: Any) -> dict[str, Any]:
+    """The arms of an estimate's query, as keyword arguments for the effect functions."""
+    names = ("treatment", "outcome", "treatment_value", "control_value", "outcome_level")
+    return {name: getattr(query, name) for name in names}
+
+
 def start_row_effects(
     effects: EffectsState, model: Any, table: pd.DataFrame, settings: dict[str, Any]
 ) -> Job:
@@ -284,13 +290,7 @@ def start_row_effects(
         _row_effects,
         model=model,
         table=table,
-        query={
-            "treatment": q.treatment,
-            "outcome": q.outcome,
-            "treatment_value": q.treatment_value,
-            "control_value": q.control_value,
-            "outcome_level": q.outcome_level,
-        },
+        query=_query_arguments(q),
         num_graphs=settings["num_graphs"],
         seed=settings["seed"],
     )
@@ -313,13 +313,7 @@ def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict
         model=model,
         modifier=modifier,
         settings=settings,
-        query={
-            "treatment": est.treatment,
-            "outcome": est.outcome,
-            "treatment_value": est.treatment_value,
-            "control_value": est.control_value,
-            "outcome_level": est.outcome_level,
-        },
+        query=_query_arguments(est),
     )
     return effects.curve_job
 
