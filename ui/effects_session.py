@@ -302,7 +302,10 @@ def _row_effects(
 ) -> pd.DataFrame:
     report(0.1, f"abduction and both interventions for {len(table):,} rows")
     ite = individual_effects(model, table, **query, num_graphs=num_graphs, seed=seed)
-    return pd.concat([table.reset_index(drop=True), ite.table.reset_index(drop=True)], axis=1)
+    rows = pd.concat([table.reset_index(drop=True), ite.table.reset_index(drop=True)], axis=1)
+    if ite.outside_data is not None:  # the row's effect extrapolates beyond the data
+        rows["outside_data"] = np.asarray(ite.outside_data, dtype=bool)
+    return rows
 
 
 def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict[str, Any]) -> Job:

@@ -242,6 +242,11 @@ def rows_tab(
             st.rerun()
     if effects.rows is not None:
         rows = effects.rows.sort_values("effect", ascending=False)
+        if "outside_data" in rows and rows["outside_data"].any():
+            st.warning(
+                f"{rows['outside_data'].mean():.0%} of rows would need the treatment at a value the data "
+                "rarely shows for rows like them (column outside_data): their effects are extrapolations."
+            )
         st.dataframe(rows.head(200), hide_index=False)
         st.download_button(
             "Download all rows with their effects (CSV)",

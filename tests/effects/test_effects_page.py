@@ -84,6 +84,7 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     at = _settle(at)
     rows = at.session_state[STATE_KEY].effects.rows
     assert len(rows) == len(linear_data) and abs(rows["effect"].mean() - 2.0) < 0.3
+    assert rows["outside_data"].dtype == bool and len(rows["outside_data"]) == len(rows)
 
     at.number_input(key="effects.cf_row").set_value(3).run()
     at.number_input(key="effects.cf_value").set_value(float(linear_data["t"].iloc[3]) + 1).run()
