@@ -34,7 +34,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "thorough": {"max_steps": 12000, "max_seconds": 600.0},
 }
 NOISE_MODELS = ("spline", "gaussian")
-GRADIENT_ESTIMATORS = ("enco",)
+GRADIENT_ESTIMATORS = ("enco", "gumbel_st")
 
 _C = TypeVar("_C", bound="_Config")
 
@@ -91,7 +91,8 @@ class ModelConfig(_Config):
             ``belief_strength * (p log b + (1 - p) log(1 - b))`` nats per data row to the prior,
             where p is q's probability of the edge.
         gradient_estimator: how q(G) gets gradients; ``"enco"`` (per-edge likelihood differences
-            over sampled graphs, as in ENCO).
+            over sampled graphs, as in ENCO) or ``"gumbel_st"`` (the DECI paper's Gumbel-softmax
+            straight-through estimator: hard graphs forward, relaxed ones backward).
     """
 
     noise: str = "spline"

@@ -89,5 +89,43 @@ def sample_pairs(probs: torch.Tensor, num: int, generator: torch.Generator | Non
     return (forward | backward).float()
 
 
+GUMBEL_TEMPERATURE = 1.0
+
+
+def gumbel_st_pairs(
+    probs: torch.Tensor,
+    num: int,
+    generator: torch.Generator | None = None,
+    temperature: float = GUMBEL_TEMPERATURE,
+) -> torch.Tensor:
+    """Gumbel-softmax straight-through graphs: hard 0/1 values forward, relaxed gradients backward.
+
+    Each unordered pair (i < j) is a 3-way categorical (no edge / i -> j / j -> i) with logits
+    ``log(1 - p[i, j] - p[j, i]), log p[i, j], log p[j, i]``; a state of probability exactly 0 (a hard
+    mask) gets logit -inf, so it is never drawn and carries no gradient.
+
+    Args:
+        probs: (d, d) differentiable, ``probs + probs.T <= 1``, zero diagonal.
+        num: number of graphs. temperature: of the relaxed softmax (backward pass only).
+
+    Returns:
+        (num, d, d) adjacencies equal to 0/1 graphs in value, with gradients into ``probs``.
+    """
+    d = probs.shape[0]
+    iu, ju = torch.triu_indices(d, d, offset=1, device=probs.device)
+    fwd, bwd = probs[iu, ju], probs[ju, iu]
+    state_p = torch.stack([(1.0 - fwd - bwd).clamp_min(0.0), fwd, bwd], -1)  # (P, 3)
+    logits = torch.log(state_p.clamp_min(1e-12)).masked_fill(state_p <= 0, float("-inf"))
+    u = torch.rand(num, *logits.shape, generator=generator, device=probs.device)
+    gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
+    soft = torch.softmax((logits + gumbel) / temperature, -1)  # (num, P, 3)
+    hard = torch.nn.functional.one_hot(soft.argmax(-1), 3).to(soft.dtype)
+    st = hard - soft.detach() + soft
+    adj = probs.new_zeros(num, d, d)
+    adj[:, iu, ju] = st[..., 1]
+    adj[:, ju, iu] = st[..., 2]
+    return adj
+
+
 def _xlogx(p: torch.Tensor) -> torch.Tensor:
     return p * torch.log(p.clamp_min(1e-12))

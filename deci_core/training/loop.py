@@ -57,6 +57,7 @@ def train(
     prior: GraphPrior | None = None,
     adjacency: torch.Tensor | None = None,
     callbacks: Iterable[Callback] = (),
+    estimator: str = "enco",
 ) -> FitSummary:
     """Fit ``sem`` (and ``graph``, in discovery mode) to encoded data in place.
 
@@ -66,6 +67,7 @@ def train(
         graph: q(G) to learn (discovery). prior: its prior (required with ``graph``).
         adjacency: (d, d) fixed graph (fixed-graph mode); exactly one of graph / adjacency.
         callbacks: see :mod:`deci_core.training.callbacks`.
+        estimator: q(G)'s gradient estimator, ``"enco"`` or ``"gumbel_st"`` (ModelConfig.gradient_estimator).
 
     Raises:
         FitCancelled: a callback asked to stop (parameters are then partly trained: discard them).
@@ -98,6 +100,7 @@ def train(
                 config.graph_samples,
                 gen_dev,
                 config.common_rows,
+                estimator,
             )
         else:
             terms = fixed_graph_terms(sem, adjacency, x[idx])

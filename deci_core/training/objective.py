@@ -1,4 +1,4 @@
-"""The per-step objective: ELBO terms and the ENCO-style gradient estimator for q(G).
+"""The per-step objective: ELBO terms and the gradient estimators for q(G) (ENCO-style or Gumbel-softmax ST).
 
 All terms are per data row (the minibatch mean of the log-likelihood); the entropy H(q), a
 whole-dataset quantity, enters divided by the number of rows, as in the ELBO
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from deci_core.graph.dag import acyclicity
-from deci_core.graph.distribution import pair_entropy, sample_pairs
+from deci_core.graph.distribution import gumbel_st_pairs, pair_entropy, sample_pairs
 from deci_core.sem import SEM
 
 
@@ -83,20 +83,29 @@ def discovery_terms(
     samples: int,
     generator: torch.Generator,
     common_rows: bool = False,
+    estimator: str = "enco",
 ) -> StepTerms:
     """One step's loss when the graph is learned.
 
     SEM parameters get the Monte-Carlo gradient of ``E_q[log p(x | G)]`` over ``samples`` graphs,
     each evaluated on its own ``B / samples`` rows of the minibatch (a quarter of the cost of scoring
     every graph on every row, at equal accuracy in our runs);
-    q's logits get the ENCO surrogate ``sum(p * delta)`` plus the prior, entropy and the
-    acyclicity penalty ``penalty(h(p))`` (an augmented Lagrangian).
+    q's logits get, with ``estimator="enco"``, the ENCO surrogate ``sum(p * delta)``; with
+    ``"gumbel_st"``, the gradient of the likelihood through Gumbel-softmax straight-through graphs
+    (hard 0/1 forward, relaxed backward); either way plus the prior, entropy and the acyclicity
+    penalty ``penalty(h(p))`` (an augmented Lagrangian).
 
     Args:
         sem: the SEM. probs: (d, d) edge probabilities of q (differentiable).
         xb: (B, C) minibatch, B >= samples.
+        estimator: ``"enco"`` or ``"gumbel_st"`` (see :class:`~deci_core.config.ModelConfig`).
     """
-    graphs = sample_pairs(probs.detach(), samples, generator)  # (S, d, d)
+    if estimator == "gumbel_st":
+        graphs = gumbel_st_pairs(probs, samples, generator)  # (S, d, d), differentiable into probs
+    elif estimator == "enco":
+        graphs = sample_pairs(probs.detach(), samples, generator)  # (S, d, d)
+    else:
+        raise ValueError(f"unknown gradient estimator {estimator!r}")
     rows = xb.shape[0] // samples
     if common_rows:  # every graph on the same rows: row noise cancels out of the ENCO deltas
         xb = xb[:rows].expand(samples, rows, xb.shape[-1])
@@ -104,7 +113,10 @@ def discovery_terms(
         xb = xb[: rows * samples].view(samples, rows, xb.shape[-1])  # rows per graph
     node_ll = sem.node_log_prob(xb, graphs).mean(1)  # (S, d)
     expected_ll = node_ll.sum(1).mean()
-    surrogate = (probs * enco_delta(graphs, node_ll.detach())).sum()
+    if estimator == "enco":
+        surrogate = (probs * enco_delta(graphs, node_ll.detach())).sum()
+    else:
+        surrogate = probs.new_zeros(())  # the likelihood's own gradient reaches q via the graphs
     elbo_graph = prior.log_prob(probs) + pair_entropy(probs) / num_rows
     h = acyclicity(probs)
     loss = -expected_ll - surrogate - elbo_graph + penalty(h)
