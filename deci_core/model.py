@@ -93,7 +93,15 @@ class DECI(EffectMethods):
             graph = EdgeLogits(forbidden, required).to(device)
             mc = self.model_config
             prior = GraphPrior(mc.sparsity, mc.belief_strength, beliefs.to(device))
-            summary = train(sem, x, self.training_config, graph=graph, prior=prior, callbacks=callbacks)
+            summary = train(
+                sem,
+                x,
+                self.training_config,
+                graph=graph,
+                prior=prior,
+                callbacks=callbacks,
+                estimator=mc.gradient_estimator,
+            )
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
