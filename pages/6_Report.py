@@ -33,8 +33,10 @@ def _restore() -> None:
 
 
 with st.expander("Open a project bundle", expanded=state.data is None):
-    st.file_uploader("Project bundle (.zip) exported from DECI Studio", type=["zip"], key="report.bundle")
-    st.button("Restore this project", key="report.restore", on_click=_restore,
+    bundle = st.file_uploader(
+        "Project bundle (.zip) exported from DECI Studio", type=["zip"], key="report.bundle"
+    )
+    st.button("Restore this project", key="report.restore", on_click=_restore, disabled=bundle is None,
               help="Replaces the current session's data, knowledge, graphs, models and estimates.")
 if "report.restored" in st.session_state:
     st.success(st.session_state.pop("report.restored"))

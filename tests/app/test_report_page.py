@@ -24,7 +24,7 @@ def test_empty_session_offers_to_open_a_bundle():
     at = _page()
     assert not at.exception
     assert "Nothing to report yet" in at.info[0].value
-    assert at.get("file_uploader") and at.button(key="report.restore")
+    assert at.get("file_uploader") and at.button(key="report.restore").disabled  # until a file is chosen
 
 
 def test_choices_shape_the_report_and_downloads_are_offered():

@@ -27,8 +27,11 @@ def test_restore_a_bundle_download_the_report_and_open_it_offline(page, browser,
     page.get_by_test_id("stSidebar").get_by_role("link", name="6. Report").click()
     expect(page.get_by_text("Nothing to report yet")).to_be_visible()
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(bundle))
-    page.get_by_role("button", name="Restore this project").click()
-    expect(page.get_by_text("Restored data “clinic <trial>.csv”")).to_be_visible()  # a name shows as text
+    restore = page.get_by_role("button", name="Restore this project")
+    expect(restore).to_be_enabled(timeout=30_000)  # enabled once the upload reached the server
+    restore.click()
+    restored = page.get_by_text("Restored data “clinic <trial>.csv”")  # a name shows as text
+    expect(restored).to_be_visible(timeout=30_000)
     expect(page.get_by_role("textbox", name="Title")).to_have_value("Dose and recovery")
     expect(page.locator("iframe[title='report preview']")).to_be_visible()
     with page.expect_download() as download:
