@@ -196,9 +196,7 @@ def rq_spline(
     inside = (x > -bound) & (x < bound)
     xc = x.clamp(-bound, bound)
     idx = _locate(kx, xc)
-    x0, x1 = _bin_values(kx, idx)
-    y0, y1 = _bin_values(ky, idx)
-    d0, d1 = _bin_values(kd, idx)
+    (x0, x1), (y0, y1), (d0, d1) = (_bin_values(k, idx) for k in (kx, ky, kd))
     w, h = x1 - x0, y1 - y0
     s = h / w
     xi = ((xc - x0) / w).clamp(0, 1)
@@ -218,9 +216,7 @@ def rq_spline_inverse(
     inside = (y > -bound) & (y < bound)
     yc = y.clamp(-bound, bound)
     idx = _locate(ky, yc)
-    x0, x1 = _bin_values(kx, idx)
-    y0, y1 = _bin_values(ky, idx)
-    d0, d1 = _bin_values(kd, idx)
+    (x0, x1), (y0, y1), (d0, d1) = (_bin_values(k, idx) for k in (kx, ky, kd))
     w, h = x1 - x0, y1 - y0
     s = h / w
     dy = yc - y0
