@@ -35,6 +35,7 @@ from deci_core.sem import SEM
 from deci_core.training.callbacks import Callback
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
+from deci_core.training.refine import refine_fit
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
 
@@ -102,6 +103,7 @@ class DECI(EffectMethods):
                 callbacks=callbacks,
                 estimator=mc.gradient_estimator,
             )
+            summary = refine_fit(sem, graph, x, mc, self.training_config, prior, summary, callbacks)
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(

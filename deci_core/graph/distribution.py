@@ -46,6 +46,18 @@ class EdgeLogits(nn.Module):
         p = p.masked_fill(self.forbidden, 0.0)
         return p.masked_fill(self.required, 1.0)
 
+    @torch.no_grad()
+    def set_pair(self, i: int, j: int, forward: float, backward: float) -> None:
+        """Set the logits so that ``p[i, j] = forward`` and ``p[j, i] = backward`` (sum <= 1).
+
+        Hard masks still win in :meth:`probs`.
+        """
+        exists = min(max(forward + backward, 1e-4), 1 - 1e-4)
+        share = min(max(forward / max(forward + backward, 1e-12), 1e-4), 1 - 1e-4)
+        self.gamma[i, j] = self.gamma[j, i] = torch.logit(torch.tensor(exists))
+        self.theta[i, j] = 0.5 * float(torch.logit(torch.tensor(share)))
+        self.theta[j, i] = -self.theta[i, j]
+
     def sample(self, num: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw graphs (no cycles of length 2; longer cycles possible during training).
 

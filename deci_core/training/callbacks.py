@@ -30,7 +30,8 @@ class FitProgress:
         num_edges: edges with probability > 0.5.
         elapsed_s: seconds since training started. eta_s: estimated seconds left (step or time budget).
         edge_probs: (d, d) current edge probabilities (parent rows), None when no graph is learned.
-        done: True on the final report.
+        done: True on the final report of training, and again after the graph refinement that follows
+            it (``TrainingConfig.refine``), which reports with the final step count.
     """
 
     step: int

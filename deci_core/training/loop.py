@@ -32,6 +32,8 @@ _OBJECTIVE_TOLERANCE = 1e-3
 class FitSummary:
     """What a training run did. ``stopped`` is "max_steps", "max_seconds" or "converged".
 
+    ``refine_moves`` counts the moves of the graph refinement after training (see
+    :mod:`deci_core.training.refine`).
     ``rows`` is the number of training rows (0 when unknown, e.g. files saved before it was recorded);
     effect estimates use it for the finite-data part of their uncertainty.
     """
@@ -43,6 +45,7 @@ class FitSummary:
     num_edges: int
     stopped: str
     rows: int = 0
+    refine_moves: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,375 @@
+"""Greedy refinement of the most probable graph by held-out likelihood (after variational training).
+
+Why: the variational posterior can settle in a local optimum. Its per-edge gradients compare a
+node's fit with and without one parent, using networks trained mostly on the graphs q already
+prefers, so a direction chosen early is reinforced, and a fix that needs two coordinated changes
+(add a parent, then reverse an edge) is never tried. Measured on the discovery benchmark: the true
+graph's held-out log-likelihood beat DECI's by 0.03 to 0.09 nats per row where DECI reversed an edge.
+
+How: every candidate conditional ``p(x_j | x_S)`` of a continuous variable is fitted afresh (its own
+small MLP and the model's noise model, all candidates batched in one set of tensor ops) and scored
+by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
+every row is scored by a model that never saw it (more parents only help where they predict).
+Hill climbing then applies the best single move (add, remove or reverse an edge; hard constraints
+and acyclicity respected) while it gains at least ``MIN_GAIN_NATS``, odds of about 20 to 1 in its
+favour. Fitted candidates are cached, so a move only costs the few conditionals it changes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.graph.dag import greedy_dag
+from deci_core.graph.distribution import EdgeLogits
+from deci_core.noise import make_noise
+from deci_core.sem import SEM
+from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.loop import FitSummary, train
+from deci_core.training.objective import GraphPrior
+
+MIN_GAIN_NATS = 3.0
+MIN_GAIN_PER_ROW = 0.005
+MIN_ROWS = 200
+FIT_STEPS = 400
+FIT_BATCH = 256
+FIT_HIDDEN = 16
+FIT_LEARNING_RATE = 2e-2
+EVAL_CHUNK = 512
+FIRST_GUESS_SECONDS = 0.06  # per candidate for 2,000 rows, one CPU thread (measured at d = 10 and 20)
+CALIBRATION_BATCH = 20
+
+Candidate = tuple[int, frozenset]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One accepted change: ``kind`` is "add", "remove" or "reverse" of the edge parent -> child
+    (as it was before the move); ``gain`` is the held-out log-likelihood gained, in nats."""
+
+    kind: str
+    parent: int
+    child: int
+    gain: float
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """The refined DAG (d, d bool) and the moves that led to it, in order."""
+
+    adjacency: np.ndarray
+    moves: tuple[Move, ...]
+
+
+class ConditionalScores:
+    """Cross-fitted log-likelihood (total nats over all rows) of ``x_j`` given ``x_S``, cached.
+
+    The rows are split in two halves; each candidate is fitted twice, on one half, and scored on
+    the other, so every row is scored once by a model that never saw it.
+
+    Args:
+        x: (N, C) encoded rows. col_var: (C,) the variable of each column.
+        continuous: indices of the continuous variables (the only targets scored).
+        model_config: noise model of the candidates (the model's own).
+        seed: fixes the row split and every candidate's initial weights.
+    """
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        col_var: torch.Tensor,
+        continuous: list[int],
+        model_config: ModelConfig,
+        seed: int,
+    ) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(x.shape[0], generator=generator).to(x.device)
+        half = x.shape[0] // 2
+        self.halves = (x[order[:half]].float(), x[order[half : 2 * half]].float())
+        self.col_var, self.config, self.seed = col_var.long(), model_config, seed
+        self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
+        self.cache: dict[Candidate, float] = {}
+        self.min_gain = max(MIN_GAIN_NATS, MIN_GAIN_PER_ROW * 2 * half)
+        self.seconds_per_candidate = FIRST_GUESS_SECONDS * half / 1000
+
+    def __call__(self, candidate: Candidate) -> float:
+        return self.cache[candidate]
+
+    def seconds_for(self, candidates: set[Candidate]) -> float:
+        """Predicted seconds to fit the candidates not yet cached."""
+        return sum(c not in self.cache for c in candidates) * self.seconds_per_candidate
+
+    def ensure(self, candidates: set[Candidate]) -> None:
+        """Fit and score every candidate not yet in the cache, all in one batch."""
+        missing = sorted((c for c in candidates if c not in self.cache), key=lambda c: (c[0], sorted(c[1])))
+        if not missing:
+            return
+        start = time.perf_counter()
+        self.cache.update(zip(missing, self._fit(missing), strict=True))
+        if len(missing) >= CALIBRATION_BATCH:  # small batches are overhead-bound: they would mislead
+            self.seconds_per_candidate = (time.perf_counter() - start) / len(missing)
+
+    def _fit(self, candidates: list[Candidate]) -> list[float]:
+        k, device = len(candidates), self.halves[0].device
+        generator = torch.Generator().manual_seed(self.seed + len(self.cache))
+        targets = torch.tensor([self.column[j] for j, _ in candidates], device=device)
+        parents = [torch.tensor(sorted(s), dtype=torch.long, device=device) for _, s in candidates]
+        masks = torch.stack([torch.isin(self.col_var, p) for p in parents]).float()
+        net = _CandidateNets(masks, targets, self.config, generator).to(device)
+        optimizer = torch.optim.Adam(net.parameters(), lr=FIT_LEARNING_RATE)
+        for step in range(FIT_STEPS):
+            if step == FIT_STEPS * 3 // 4:
+                for group in optimizer.param_groups:
+                    group["lr"] = FIT_LEARNING_RATE / 10
+            loss = -net.log_prob(*(_draw(h, generator) for h in self.halves)).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        total = torch.zeros(k, device=device)
+        with torch.no_grad():  # copy 0 learned on half 0 and scores half 1, and vice versa
+            for start in range(0, self.halves[0].shape[0], EVAL_CHUNK):
+                chunk = [h[start : start + EVAL_CHUNK] for h in reversed(self.halves)]
+                total += net.log_prob(*chunk).sum(1).view(2, k).sum(0)
+        return total.tolist()
+
+
+def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    return rows[torch.randint(rows.shape[0], (FIT_BATCH,), generator=generator).to(rows.device)]
+
+
+class _CandidateNets(nn.Module):
+    """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the model's noise.
+
+    Copy f learns from the rows given as ``rows[f]``; everything runs as single batched tensor ops.
+    """
+
+    def __init__(
+        self, masks: torch.Tensor, targets: torch.Tensor, config: ModelConfig, generator: torch.Generator
+    ) -> None:
+        super().__init__()
+        k, c = masks.shape
+        h = FIT_HIDDEN
+        self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1): which columns feed candidate k
+        self.register_buffer("targets", targets)
+        self.w_in = nn.Parameter(_uniform((2, k, c, h), c, generator))
+        self.b_in = nn.Parameter(torch.zeros(2, k, 1, h))
+        self.w_hidden = nn.Parameter(_uniform((2, k, h, h), h, generator))
+        self.b_hidden = nn.Parameter(torch.zeros(2, k, 1, h))
+        self.w_out = nn.Parameter(_uniform((2, k, h), h, generator))
+        self.b_out = nn.Parameter(torch.zeros(2, k, 1))
+        self.noise = make_noise(config.noise, 2 * k, 1, config.spline_bins, config.spline_bound)
+
+    def log_prob(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        """Rows (n, C) for copy 0 and copy 1 -> (2K, n) log-densities of each candidate's target."""
+        rows = torch.stack([first, second])  # (2, n, C)
+        z = torch.einsum("fnc,fkch->fknh", rows, self.w_in * self.masks) + self.b_in
+        z = F.leaky_relu(z, 0.2)
+        z = F.leaky_relu(torch.einsum("fknh,fkhg->fkng", z, self.w_hidden) + self.b_hidden, 0.2)
+        mean = torch.einsum("fknh,fkh->fkn", z, self.w_out) + self.b_out  # (2, K, n)
+        residual = rows[:, :, self.targets].transpose(1, 2) - mean  # (2, K, n)
+        flat = residual.reshape(-1, residual.shape[-1])  # (2K, n)
+        return self.noise.log_prob(flat.T.unsqueeze(0))[0].T
+
+
+def _uniform(shape: tuple[int, ...], fan_in: int, generator: torch.Generator) -> torch.Tensor:
+    bound = math.sqrt(3.0 / fan_in)
+    return (torch.rand(shape, generator=generator) * 2 - 1) * bound
+
+
+def refine(
+    adjacency: np.ndarray,
+    scores: ConditionalScores,
+    forbidden: np.ndarray,
+    required: np.ndarray,
+    continuous: list[int],
+    deadline: float,
+    on_round: Callable[[int], None] = lambda moves: None,
+) -> Refinement:
+    """Hill-climb from ``adjacency`` (a DAG) by moves that change continuous variables' parents.
+
+    Moves: add, remove or reverse one edge; and reverse all of one node's outgoing ("sink": the node
+    takes its children as parents) or incoming ("source") edges at once, which turns a hub the
+    wrong way round into a collider, a change no single reversal improves on its own.
+
+    Args:
+        adjacency: (d, d) starting DAG. forbidden, required: (d, d) hard masks (never violated).
+        continuous: variables whose parent sets may change (edges into others stay as they are).
+        deadline: ``time.perf_counter()`` value by which the search ends; a round that would not
+            finish by then (its cost predicted from the previous rounds') is not started.
+        on_round: called with the number of moves so far before each round (may raise to cancel).
+    """
+    adj = np.asarray(adjacency, dtype=bool).copy()
+    rules = _Rules(forbidden, required, set(continuous))
+    moves: list[Move] = []
+    while len(moves) < adj.size:
+        on_round(len(moves))
+        options = rules.options(adj)
+        needed = {c for _, _, _, after in options for c in _changed(adj, after)}
+        if time.perf_counter() + scores.seconds_for(needed) > deadline:
+            break
+        scores.ensure(needed)
+        gains = [_gain(adj, after, scores) for _, _, _, after in options]
+        if not gains or max(gains) < scores.min_gain:
+            break
+        best = int(np.argmax(gains))
+        kind, i, j, adj = options[best]
+        moves.append(Move(kind, i, j, round(gains[best], 2)))
+    return Refinement(adj, tuple(moves))
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Which edges may change: not into non-targets, never a forbidden or a required one; no cycles."""
+
+    forbidden: np.ndarray
+    required: np.ndarray
+    targets: set[int]
+
+    def options(self, adj: np.ndarray) -> list[tuple[str, int, int, np.ndarray]]:
+        """Every legal move as (kind, parent, child, adjacency after the move)."""
+        reach = _reachability(adj)
+        options = []
+        for i, j in zip(*np.nonzero(adj), strict=True):
+            if j in self.targets and not self.required[i, j]:
+                options.append(("remove", int(i), int(j), _with(adj, [(i, j)], [])))
+                options.append(("reverse", int(i), int(j), _with(adj, [(i, j)], [(j, i)])))
+        for i, j in zip(*np.nonzero(~adj & ~adj.T & ~reach.T & ~self.forbidden), strict=True):
+            if i != j and j in self.targets:
+                options.append(("add", int(i), int(j), _with(adj, [], [(i, j)])))
+        for j in range(adj.shape[0]):
+            for kind, edges in (("sink", np.flatnonzero(adj[j])), ("source", np.flatnonzero(adj[:, j]))):
+                pairs = [(j, c) for c in edges] if kind == "sink" else [(p, j) for p in edges]
+                if len(pairs) > 1:
+                    options.append((kind, j, j, _with(adj, pairs, [(b, a) for a, b in pairs])))
+        return [o for o in options if self._legal(adj, o[3])]
+
+    def _legal(self, before: np.ndarray, after: np.ndarray) -> bool:
+        changed = before != after
+        if changed[:, sorted(set(range(len(before))) - self.targets)].any():
+            return False
+        if (after & self.forbidden).any() or (self.required & ~after).any():
+            return False
+        return not _reachability(after).diagonal().any()
+
+
+def _with(adj: np.ndarray, remove: list, add: list) -> np.ndarray:
+    after = adj.copy()
+    for i, j in remove:
+        after[i, j] = False
+    for i, j in add:
+        after[i, j] = True
+    return after
+
+
+def _parents(adj: np.ndarray, j: int) -> frozenset:
+    return frozenset(int(i) for i in np.flatnonzero(adj[:, j]))
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> list[Candidate]:
+    """The new conditionals of the variables whose parent set differs, and the ones they replace."""
+    nodes = np.flatnonzero((before != after).any(0))
+    return [(int(j), _parents(g, int(j))) for j in nodes for g in (before, after)]
+
+
+def _gain(before: np.ndarray, after: np.ndarray, scores: ConditionalScores) -> float:
+    """Cross-fitted nats gained by a move: new conditionals minus the ones they replace."""
+    nodes = np.flatnonzero((before != after).any(0))
+    return sum(
+        scores((int(j), _parents(after, int(j)))) - scores((int(j), _parents(before, int(j)))) for j in nodes
+    )
+
+
+def _reachability(adj: np.ndarray) -> np.ndarray:
+    """``reach[a, b]``: a directed path of length >= 1 from a to b."""
+    reach = adj.copy()
+    for k in range(adj.shape[0]):
+        reach |= reach[:, [k]] & reach[[k], :]
+    return reach
+
+
+ADAPT_STEPS = 400
+
+
+def refine_fit(
+    sem: SEM,
+    graph: EdgeLogits,
+    x: torch.Tensor,
+    model_config: ModelConfig,
+    config: TrainingConfig,
+    prior: GraphPrior,
+    summary: FitSummary,
+    callbacks: Iterable[Callback] = (),
+) -> FitSummary:
+    """Refine q(G)'s most probable graph in place, within what is left of the time budget.
+
+    Each pair a move changed gets its new state with probability ``sigmoid(gain)`` (the held-out
+    log-odds), the old states sharing the rest; the SEM then trains for ``ADAPT_STEPS`` steps with
+    q fixed, so its networks fit the new parent sets.
+
+    Returns:
+        ``summary`` with the refinement's seconds added and ``refine_moves`` set.
+    """
+    start = time.perf_counter()
+    continuous = [int(j) for j in sem.cont_idx]
+    if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
+        return summary
+    probs = _numpy_probs(graph)
+    forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
+    adjacency = greedy_dag((probs > 0.5) & ~forbidden, probs, required)
+    scores = ConditionalScores(x, sem.col_var, continuous, model_config, config.seed)
+
+    def report(done: bool = False) -> None:
+        elapsed = summary.seconds + time.perf_counter() - start
+        edges = int((_numpy_probs(graph) > 0.5).sum())
+        progress = FitProgress(
+            summary.steps,
+            config.steps,
+            summary.objective,
+            summary.acyclicity,
+            edges,
+            elapsed,
+            0.0,
+            _numpy_probs(graph),
+            done,
+        )
+        notify(callbacks, progress)
+
+    adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
+    deadline = start + config.seconds - summary.seconds - adapt_seconds
+    result = refine(adjacency, scores, forbidden, required, continuous, deadline, lambda moves: report())
+    if result.moves:
+        _apply(graph, probs, adjacency, result)
+        steps = ADAPT_STEPS
+        adapt = replace(config, max_steps=steps, warmup_steps=steps, patience=0, seed=config.seed + 7)
+        train(sem, x, adapt, graph=graph, prior=prior)
+    report(done=True)
+    seconds = summary.seconds + time.perf_counter() - start
+    edges = int((_numpy_probs(graph) > 0.5).sum())
+    return replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+
+
+def _apply(graph: EdgeLogits, probs: np.ndarray, before: np.ndarray, result: Refinement) -> None:
+    """Move each changed pair's probability to its new state, in proportion to the move's evidence."""
+    last_gain = {frozenset((m.parent, m.child)): m.gain for m in result.moves}
+    after = result.adjacency
+    for pair, gain in last_gain.items():
+        i, j = sorted(pair)
+        if before[i, j] == after[i, j] and before[j, i] == after[j, i]:
+            continue
+        confidence = 1.0 / (1.0 + math.exp(-gain))
+        forward = (1 - confidence) * probs[i, j] + confidence * float(after[i, j])
+        backward = (1 - confidence) * probs[j, i] + confidence * float(after[j, i])
+        graph.set_pair(i, j, forward, backward)
+
+
+def _numpy_probs(graph: EdgeLogits) -> np.ndarray:
+    with torch.no_grad():
+        return graph.probs().cpu().numpy().astype(float)
