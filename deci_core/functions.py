@@ -35,13 +35,13 @@ class NodeMLPs(nn.Module):
         super().__init__()
         self.register_buffer("col_var", col_var.long())
         d, c = int(col_var.max()) + 1, col_var.numel()
-        self.w_in = nn.Parameter(_init((d, c, hidden), c, generator))
+        self.w_in = nn.Parameter(uniform_init((d, c, hidden), c, generator))
         self.b_in = nn.Parameter(torch.zeros(d, hidden))
         self.w_hidden = nn.ParameterList(
-            [nn.Parameter(_init((d, hidden, hidden), hidden, generator)) for _ in range(layers - 1)]
+            [nn.Parameter(uniform_init((d, hidden, hidden), hidden, generator)) for _ in range(layers - 1)]
         )
         self.b_hidden = nn.ParameterList([nn.Parameter(torch.zeros(d, hidden)) for _ in range(layers - 1)])
-        self.w_out = nn.Parameter(_init((d, hidden, out_width), hidden, generator))
+        self.w_out = nn.Parameter(uniform_init((d, hidden, out_width), hidden, generator))
         self.b_out = nn.Parameter(torch.zeros(d, out_width))
 
     def forward(
@@ -73,6 +73,7 @@ class NodeMLPs(nn.Module):
         return torch.einsum("snjh,jhk->snjk", z, w_out) + b_out
 
 
-def _init(shape: tuple[int, ...], fan_in: int, generator: torch.Generator) -> torch.Tensor:
+def uniform_init(shape: tuple[int, ...], fan_in: int, generator: torch.Generator) -> torch.Tensor:
+    """Uniform weights with variance 1 / fan_in (seeded by ``generator``)."""
     bound = 1.0 / math.sqrt(fan_in)
     return (torch.rand(shape, generator=generator) * 2 - 1) * bound * math.sqrt(3)

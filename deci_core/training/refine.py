@@ -10,9 +10,11 @@ How: every candidate conditional ``p(x_j | x_S)`` of a continuous variable is fi
 small MLP and the model's noise model, all candidates batched in one set of tensor ops) and scored
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
-Hill climbing then applies the best single move (add, remove or reverse an edge; hard constraints
-and acyclicity respected) while it gains at least ``MIN_GAIN_NATS``, odds of about 20 to 1 in its
-favour. Fitted candidates are cached, so a move only costs the few conditionals it changes.
+Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
+outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of a cost
+per edge (``EDGE_COST_PER_ROW`` nats per row: sparser wins ties), is at least ``MIN_GAIN_NATS``,
+odds of about 20 to 1 in its favour. Fitted candidates are cached, so a move only costs the few
+conditionals it changes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.functions import uniform_init
 from deci_core.graph.dag import greedy_dag
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.noise import make_noise
@@ -37,7 +40,7 @@ from deci_core.training.loop import FitSummary, train
 from deci_core.training.objective import GraphPrior
 
 MIN_GAIN_NATS = 3.0
-MIN_GAIN_PER_ROW = 0.005
+EDGE_COST_PER_ROW = 0.005  # an edge must explain ~1% of its child's variance: -log(0.99) / 2 per row
 MIN_ROWS = 200
 FIT_STEPS = 400
 FIT_BATCH = 256
@@ -46,6 +49,7 @@ FIT_LEARNING_RATE = 2e-2
 EVAL_CHUNK = 512
 FIRST_GUESS_SECONDS = 0.06  # per candidate for 2,000 rows, one CPU thread (measured at d = 10 and 20)
 CALIBRATION_BATCH = 20
+BUDGET_MARGIN = 0.03  # of the time budget, kept for the final report and hand-over
 
 Candidate = tuple[int, frozenset]
 
@@ -53,7 +57,8 @@ Candidate = tuple[int, frozenset]
 @dataclass(frozen=True)
 class Move:
     """One accepted change: ``kind`` is "add", "remove" or "reverse" of the edge parent -> child
-    (as it was before the move); ``gain`` is the held-out log-likelihood gained, in nats."""
+    (as it was before the move), or "sink" / "source" of node ``parent`` (= ``child``); ``gain`` is
+    the cross-fitted log-likelihood gained, net of the edge cost, in nats."""
 
     kind: str
     parent: int
@@ -63,10 +68,12 @@ class Move:
 
 @dataclass(frozen=True)
 class Refinement:
-    """The refined DAG (d, d bool) and the moves that led to it, in order."""
+    """The refined DAG (d, d bool), the moves that led to it, in order, and for every pair (i < j)
+    whose state changed, the gain of the last move that changed it (its evidence, in nats)."""
 
     adjacency: np.ndarray
     moves: tuple[Move, ...]
+    evidence: dict[tuple[int, int], float]
 
 
 class ConditionalScores:
@@ -97,7 +104,7 @@ class ConditionalScores:
         self.col_var, self.config, self.seed = col_var.long(), model_config, seed
         self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
-        self.min_gain = max(MIN_GAIN_NATS, MIN_GAIN_PER_ROW * 2 * half)
+        self.edge_cost = EDGE_COST_PER_ROW * 2 * half
         self.seconds_per_candidate = FIRST_GUESS_SECONDS * half / 1000
 
     def __call__(self, candidate: Candidate) -> float:
@@ -148,7 +155,8 @@ def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 class _CandidateNets(nn.Module):
     """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the model's noise.
 
-    Copy f learns from the rows given as ``rows[f]``; everything runs as single batched tensor ops.
+    Copy 0 learns from the rows passed first to :meth:`log_prob`, copy 1 from the rows passed
+    second; everything runs as single batched tensor ops.
     """
 
     def __init__(
@@ -159,11 +167,11 @@ class _CandidateNets(nn.Module):
         h = FIT_HIDDEN
         self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1): which columns feed candidate k
         self.register_buffer("targets", targets)
-        self.w_in = nn.Parameter(_uniform((2, k, c, h), c, generator))
+        self.w_in = nn.Parameter(uniform_init((2, k, c, h), c, generator))
         self.b_in = nn.Parameter(torch.zeros(2, k, 1, h))
-        self.w_hidden = nn.Parameter(_uniform((2, k, h, h), h, generator))
+        self.w_hidden = nn.Parameter(uniform_init((2, k, h, h), h, generator))
         self.b_hidden = nn.Parameter(torch.zeros(2, k, 1, h))
-        self.w_out = nn.Parameter(_uniform((2, k, h), h, generator))
+        self.w_out = nn.Parameter(uniform_init((2, k, h), h, generator))
         self.b_out = nn.Parameter(torch.zeros(2, k, 1))
         self.noise = make_noise(config.noise, 2 * k, 1, config.spline_bins, config.spline_bound)
 
@@ -177,11 +185,6 @@ class _CandidateNets(nn.Module):
         residual = rows[:, :, self.targets].transpose(1, 2) - mean  # (2, K, n)
         flat = residual.reshape(-1, residual.shape[-1])  # (2K, n)
         return self.noise.log_prob(flat.T.unsqueeze(0))[0].T
-
-
-def _uniform(shape: tuple[int, ...], fan_in: int, generator: torch.Generator) -> torch.Tensor:
-    bound = math.sqrt(3.0 / fan_in)
-    return (torch.rand(shape, generator=generator) * 2 - 1) * bound
 
 
 def refine(
@@ -209,6 +212,7 @@ def refine(
     adj = np.asarray(adjacency, dtype=bool).copy()
     rules = _Rules(forbidden, required, set(continuous))
     moves: list[Move] = []
+    evidence: dict[tuple[int, int], float] = {}
     while len(moves) < adj.size:
         on_round(len(moves))
         options = rules.options(adj)
@@ -216,13 +220,16 @@ def refine(
         if time.perf_counter() + scores.seconds_for(needed) > deadline:
             break
         scores.ensure(needed)
-        gains = [_gain(adj, after, scores) for _, _, _, after in options]
-        if not gains or max(gains) < scores.min_gain:
+        gains = [_gain(adj, after, scores) for *_, after in options]
+        if not gains or max(gains) < MIN_GAIN_NATS:
             break
         best = int(np.argmax(gains))
-        kind, i, j, adj = options[best]
+        kind, i, j, after = options[best]
         moves.append(Move(kind, i, j, round(gains[best], 2)))
-    return Refinement(adj, tuple(moves))
+        changed = np.triu((adj != after) | (adj != after).T)
+        evidence.update({(int(a), int(b)): gains[best] for a, b in zip(*np.nonzero(changed), strict=True)})
+        adj = after
+    return Refinement(adj, tuple(moves), evidence)
 
 
 @dataclass(frozen=True)
@@ -280,9 +287,11 @@ def _changed(before: np.ndarray, after: np.ndarray) -> list[Candidate]:
 
 
 def _gain(before: np.ndarray, after: np.ndarray, scores: ConditionalScores) -> float:
-    """Cross-fitted nats gained by a move: new conditionals minus the ones they replace."""
+    """Cross-fitted nats gained by a move (new conditionals minus the ones they replace), net of the
+    cost of the edges it adds."""
+    cost = scores.edge_cost * (int(after.sum()) - int(before.sum()))
     nodes = np.flatnonzero((before != after).any(0))
-    return sum(
+    return -cost + sum(
         scores((int(j), _parents(after, int(j)))) - scores((int(j), _parents(before, int(j)))) for j in nodes
     )
 
@@ -343,7 +352,7 @@ def refine_fit(
         notify(callbacks, progress)
 
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
-    deadline = start + config.seconds - summary.seconds - adapt_seconds
+    deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
     result = refine(adjacency, scores, forbidden, required, continuous, deadline, lambda moves: report())
     if result.moves:
         _apply(graph, probs, adjacency, result)
@@ -358,12 +367,10 @@ def refine_fit(
 
 def _apply(graph: EdgeLogits, probs: np.ndarray, before: np.ndarray, result: Refinement) -> None:
     """Move each changed pair's probability to its new state, in proportion to the move's evidence."""
-    last_gain = {frozenset((m.parent, m.child)): m.gain for m in result.moves}
     after = result.adjacency
-    for pair, gain in last_gain.items():
-        i, j = sorted(pair)
+    for (i, j), gain in result.evidence.items():
         if before[i, j] == after[i, j] and before[j, i] == after[j, i]:
-            continue
+            continue  # changed, then changed back
         confidence = 1.0 / (1.0 + math.exp(-gain))
         forward = (1 - confidence) * probs[i, j] + confidence * float(after[i, j])
         backward = (1 - confidence) * probs[j, i] + confidence * float(after[j, i])

@@ -12,7 +12,7 @@ import torch
 from deci_core.config import ModelConfig
 from deci_core.data import TableEncoder, infer_schema
 from deci_core.graph.distribution import EdgeLogits
-from deci_core.training.refine import ConditionalScores, _Rules, refine
+from deci_core.training.refine import ConditionalScores, Move, Refinement, _apply, _Rules, refine
 
 
 def _pair_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -95,3 +95,32 @@ def test_fit_moves_q_to_the_refined_graph_and_the_sem_follows():
     assert (
         fitted_y > unrefined.log_likelihood(df, np.array([[0, 1], [0, 0]])) + 0.05
     )  # the SEM learned x -> y
+
+
+def test_a_fork_that_should_be_a_collider_is_turned_round():
+    """x -> z <- y started as the fork z -> x, z -> y: each single reversal leaves a chain with the
+    fork's (wrong) independence x _||_ y | z; a sink move on z fixes both edges at once."""
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=1000), rng.normal(size=1000)
+    z = np.tanh(1.5 * x) + np.tanh(1.5 * y) + 0.3 * rng.normal(size=1000)
+    scores, continuous = _scores(pd.DataFrame({"x": x, "y": y, "z": z}))
+    fork = np.zeros((3, 3), dtype=bool)
+    fork[2, 0] = fork[2, 1] = True
+    none = np.zeros_like(fork)
+    result = refine(fork, scores, none, none, continuous, time.perf_counter() + 60)
+    assert result.adjacency.tolist() == [[False, False, True], [False, False, True], [False, False, False]]
+    assert set(result.evidence) == {(0, 2), (1, 2)}
+
+
+def test_apply_moves_each_changed_pair_by_its_evidence():
+    none = torch.zeros(3, 3, dtype=torch.bool)
+    logits = EdgeLogits(none, none)
+    before = np.zeros((3, 3), dtype=bool)
+    before[2, 0] = before[2, 1] = True
+    after = before.T.copy()
+    probs = np.full((3, 3), 0.25)
+    _apply(logits, probs, before, Refinement(after, (Move("sink", 2, 2, 40.0),), {(0, 2): 40.0, (1, 2): 2.0}))
+    p = logits.probs().detach().numpy()
+    assert p[0, 2] > 0.99 and p[2, 0] < 0.01  # strong evidence: almost certain
+    assert abs(p[1, 2] - (0.25 + 0.75 / (1 + np.exp(-2.0)))) < 1e-3  # weak evidence: partly moved
+    assert abs(p[0, 1] - 0.25) < 1e-6  # untouched pair
