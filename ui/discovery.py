@@ -31,6 +31,9 @@ SPARSITY_LEVELS = tuple(sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, ModelConfig.
 # 7.5 ms at d = 10, 12 ms at d = 20, 30 ms at d = 50); minibatches are drawn with replacement, so
 # the table's size does not enter. Plus a few seconds to start (encoding, model set-up).
 _STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE, _START_SECONDS = 0.0015, 0.00057, 3.0
+# The graph refinement after training fits about one candidate per ordered pair of variables first
+# (~0.06 s each, bench/RESULTS.md), then a few per move; it stays within the time budget.
+_REFINE_SECONDS_PER_PAIR = 0.1
 
 
 @dataclass
@@ -101,12 +104,13 @@ def get_discovery(state: Any) -> DiscoveryState:
 
 
 def estimate_seconds(training: TrainingConfig, variables: int) -> float:
-    """Rough training time: start-up plus steps × seconds per step, capped by the time budget.
+    """Rough time: start-up, steps × seconds per step, then the graph refinement; capped by the budget.
 
     An upper estimate: training often stops earlier, once the edge probabilities settle.
     """
     per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
-    return _START_SECONDS + min(training.seconds, training.steps * per_step)
+    refine = _REFINE_SECONDS_PER_PAIR * variables * (variables - 1) if training.refine else 0.0
+    return _START_SECONDS + min(training.seconds, training.steps * per_step + refine)
 
 
 def preset_estimates(variables: int) -> dict[str, float]:
