@@ -174,9 +174,13 @@ def train_and_store(
 
     def on_progress(p: FitProgress) -> str | None:
         fraction = max(p.step / max(p.max_steps, 1), p.elapsed_s / max(p.elapsed_s + p.eta_s, 1e-9))
+        if p.phase == "refining":
+            text = f"checking the graph edge by edge (cross-fitted likelihood) · {p.elapsed_s:.0f} s so far"
+        else:
+            text = f"step {p.step:,} of {p.max_steps:,} · about {p.eta_s:.0f} s left"
         report(
             fraction,
-            f"step {p.step:,} of {p.max_steps:,} · about {p.eta_s:.0f} s left",
+            text,
             step=p.step,
             objective=p.objective,
             acyclicity=p.acyclicity,

@@ -32,6 +32,8 @@ class FitProgress:
         edge_probs: (d, d) current edge probabilities (parent rows), None when no graph is learned.
         done: True on the final report of training, and again after the graph refinement that follows
             it (``TrainingConfig.refine``), which reports with the final step count.
+        phase: ``"training"`` or ``"refining"`` (the graph refinement after training; no steps,
+            a report before each of its rounds).
     """
 
     step: int
@@ -43,6 +45,7 @@ class FitProgress:
     eta_s: float
     edge_probs: np.ndarray | None
     done: bool = False
+    phase: str = "training"
 
 
 Callback = Callable[[FitProgress], object]

@@ -348,6 +348,7 @@ def refine_fit(
             0.0,
             _numpy_probs(graph),
             done,
+            phase="refining",
         )
         notify(callbacks, progress)
 

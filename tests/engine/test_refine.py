@@ -86,7 +86,10 @@ def test_fit_moves_q_to_the_refined_graph_and_the_sem_follows():
     df = _pair_data()
     short = TrainingConfig(seed=0, max_steps=200, warmup_steps=300, patience=0, num_threads=1)
     unrefined = DECI(training_config=TrainingConfig(**{**short.to_dict(), "refine": False})).fit(df)
-    refined = DECI(training_config=short).fit(df)
+    events = []
+    refined = DECI(training_config=short).fit(df, callbacks=[events.append])
+    assert {e.phase for e in events} == {"training", "refining"}
+    assert events[-1].done and events[-1].phase == "refining" and events[-1].num_edges == 1
     assert unrefined.graph_posterior_.probs[0, 1] == pytest.approx(0.25)
     assert refined.fit_summary_.refine_moves == 1
     assert refined.graph_posterior_.probs[0, 1] > 0.95
