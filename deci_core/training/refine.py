@@ -206,7 +206,8 @@ def refine(
         adjacency: (d, d) starting DAG. forbidden, required: (d, d) hard masks (never violated).
         continuous: variables whose parent sets may change (edges into others stay as they are).
         deadline: ``time.perf_counter()`` value by which the search ends; a round that would not
-            finish by then (its cost predicted from the previous rounds') is not started.
+            finish by then (its cost predicted from the previous rounds') leaves out additions, or
+            is not started.
         on_round: called with the number of moves so far before each round (may raise to cancel).
     """
     adj = np.asarray(adjacency, dtype=bool).copy()
@@ -215,11 +216,8 @@ def refine(
     evidence: dict[tuple[int, int], float] = {}
     while len(moves) < adj.size:
         on_round(len(moves))
-        options = rules.options(adj)
-        needed = {c for _, _, _, after in options for c in _changed(adj, after)}
-        if time.perf_counter() + scores.seconds_for(needed) > deadline:
-            break
-        scores.ensure(needed)
+        options = _affordable(rules.options(adj), adj, scores, deadline)
+        scores.ensure({c for *_, after in options for c in _changed(adj, after)})
         gains = [_gain(adj, after, scores) for *_, after in options]
         if not gains or max(gains) < MIN_GAIN_NATS:
             break
@@ -265,6 +263,16 @@ class _Rules:
         if (after & self.forbidden).any() or (self.required & ~after).any():
             return False
         return not _reachability(after).diagonal().any()
+
+
+def _affordable(options: list, adj: np.ndarray, scores: ConditionalScores, deadline: float) -> list:
+    """The options whose new candidates can be fitted by the deadline: all of them, else all but the
+    additions (the bulk of a first round: one per absent pair), else none."""
+    for subset in (options, [o for o in options if o[0] != "add"]):
+        needed = {c for *_, after in subset for c in _changed(adj, after)}
+        if time.perf_counter() + scores.seconds_for(needed) <= deadline:
+            return subset
+    return []
 
 
 def _with(adj: np.ndarray, remove: list, add: list) -> np.ndarray:

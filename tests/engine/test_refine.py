@@ -12,7 +12,16 @@ import torch
 from deci_core.config import ModelConfig
 from deci_core.data import TableEncoder, infer_schema
 from deci_core.graph.distribution import EdgeLogits
-from deci_core.training.refine import ConditionalScores, Move, Refinement, _apply, _Rules, refine
+from deci_core.training.refine import (
+    ConditionalScores,
+    Move,
+    Refinement,
+    _affordable,
+    _apply,
+    _changed,
+    _Rules,
+    refine,
+)
 
 
 def _pair_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -127,3 +136,18 @@ def test_apply_moves_each_changed_pair_by_its_evidence():
     assert p[0, 2] > 0.99 and p[2, 0] < 0.01  # strong evidence: almost certain
     assert abs(p[1, 2] - (0.25 + 0.75 / (1 + np.exp(-2.0)))) < 1e-3  # weak evidence: partly moved
     assert abs(p[0, 1] - 0.25) < 1e-6  # untouched pair
+
+
+def test_a_round_that_cannot_finish_in_time_leaves_out_additions_first():
+    df = _pair_data().assign(w=np.random.default_rng(1).normal(size=1000))
+    scores, continuous = _scores(df)
+    chain = np.zeros((3, 3), dtype=bool)
+    chain[0, 1] = True
+    options = _Rules(np.zeros_like(chain), np.zeros_like(chain), set(continuous)).options(chain)
+    scores.seconds_per_candidate = 1.0
+    without_adds = [o for o in options if o[0] != "add"]
+    assert 0 < len(without_adds) < len(options)
+    needed = {c for *_, after in without_adds for c in _changed(chain, after)}
+    assert _affordable(options, chain, scores, time.perf_counter() + 100) == options
+    assert _affordable(options, chain, scores, time.perf_counter() + len(needed) + 0.5) == without_adds
+    assert _affordable(options, chain, scores, time.perf_counter() - 1) == []
