@@ -47,7 +47,8 @@ FIT_BATCH = 256
 FIT_HIDDEN = 16
 FIT_LEARNING_RATE = 2e-2
 EVAL_CHUNK = 512
-FIRST_GUESS_SECONDS = 0.06  # per candidate for 2,000 rows, one CPU thread (measured at d = 10 and 20)
+PROBE_STEPS = 3
+EVAL_COST_IN_STEPS = 20  # scoring all rows once costs about this many training steps
 CALIBRATION_BATCH = 20
 BUDGET_MARGIN = 0.03  # of the time budget, kept for the final report and hand-over
 
@@ -105,14 +106,21 @@ class ConditionalScores:
         self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
         self.edge_cost = EDGE_COST_PER_ROW * 2 * half
-        self.seconds_per_candidate = FIRST_GUESS_SECONDS * half / 1000
+        self.seconds_per_candidate: float | None = None  # measured (see seconds_for)
 
     def __call__(self, candidate: Candidate) -> float:
         return self.cache[candidate]
 
     def seconds_for(self, candidates: set[Candidate]) -> float:
-        """Predicted seconds to fit the candidates not yet cached."""
-        return sum(c not in self.cache for c in candidates) * self.seconds_per_candidate
+        """Predicted seconds to fit the candidates not yet cached.
+
+        Until a large enough batch has been fitted, a few timed steps on these candidates give the
+        rate (its cost per candidate grows with the columns and rows, and with a busy machine).
+        """
+        missing = [c for c in candidates if c not in self.cache]
+        if self.seconds_per_candidate is None and len(missing) >= CALIBRATION_BATCH:
+            self.seconds_per_candidate = self._probe(missing) / len(missing)
+        return len(missing) * (self.seconds_per_candidate or 0.0)
 
     def ensure(self, candidates: set[Candidate]) -> None:
         """Fit and score every candidate not yet in the cache, all in one batch."""
@@ -124,15 +132,25 @@ class ConditionalScores:
         if len(missing) >= CALIBRATION_BATCH:  # small batches are overhead-bound: they would mislead
             self.seconds_per_candidate = (time.perf_counter() - start) / len(missing)
 
-    def _fit(self, candidates: list[Candidate]) -> list[float]:
-        k, device = len(candidates), self.halves[0].device
+    def _probe(self, candidates: list[Candidate]) -> float:
+        """Seconds a fit of these candidates would take, extrapolated from a few timed steps."""
+        net, optimizer, generator = self._start(candidates)
+        self._train(net, optimizer, generator, PROBE_STEPS)  # warm-up (allocations)
+        start = time.perf_counter()
+        self._train(net, optimizer, generator, PROBE_STEPS)
+        return (time.perf_counter() - start) / PROBE_STEPS * (FIT_STEPS + EVAL_COST_IN_STEPS)
+
+    def _start(self, candidates: list[Candidate]):
+        device = self.halves[0].device
         generator = torch.Generator().manual_seed(self.seed + len(self.cache))
         targets = torch.tensor([self.column[j] for j, _ in candidates], device=device)
         parents = [torch.tensor(sorted(s), dtype=torch.long, device=device) for _, s in candidates]
         masks = torch.stack([torch.isin(self.col_var, p) for p in parents]).float()
         net = _CandidateNets(masks, targets, self.config, generator).to(device)
-        optimizer = torch.optim.Adam(net.parameters(), lr=FIT_LEARNING_RATE)
-        for step in range(FIT_STEPS):
+        return net, torch.optim.Adam(net.parameters(), lr=FIT_LEARNING_RATE), generator
+
+    def _train(self, net, optimizer, generator: torch.Generator, steps: int) -> None:
+        for step in range(steps):
             if step == FIT_STEPS * 3 // 4:
                 for group in optimizer.param_groups:
                     group["lr"] = FIT_LEARNING_RATE / 10
@@ -140,6 +158,11 @@ class ConditionalScores:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+
+    def _fit(self, candidates: list[Candidate]) -> list[float]:
+        k, device = len(candidates), self.halves[0].device
+        net, optimizer, generator = self._start(candidates)
+        self._train(net, optimizer, generator, FIT_STEPS)
         total = torch.zeros(k, device=device)
         with torch.no_grad():  # copy 0 learned on half 0 and scores half 1, and vice versa
             for start in range(0, self.halves[0].shape[0], EVAL_CHUNK):
