@@ -6,14 +6,16 @@ with ``to_dict()`` / ``from_dict()`` (unknown keys raise :class:`~deci_core.erro
 have a stable ``config_hash()`` for model stores.
 
 Presets; training stops at whichever limit comes first, or earlier once the edge probabilities have
-settled. Typical wall times on a shared 2-core CPU, one thread (``bench/RESULTS.md``):
+settled, and the graph refinement that follows uses what is left of the time budget. Wall times on
+a 2-core CPU, one thread, n = 2,000 (``bench/RESULTS.md``, orientation F1 medians over 3 seeds):
 
 ========== ========== ============ =====================================================
 preset     max_steps  max_seconds  measured
 ========== ========== ============ =====================================================
-quick          1500        20      d = 10: 10-19 s, orientation F1 0.69-0.94
-standard       4000        90      d = 5: 13-36 s; d = 10: ~30 s; d = 20: ~50 s
-thorough      12000       600      d = 50, n = 5,000 (see RESULTS.md)
+quick          1500        20      d = 10: 14-20 s, F1 0.61-0.94
+standard       4000       240      d = 5: 15-27 s, F1 1.0; d = 10: 39-59 s, F1 0.75-1.0;
+                                   d = 20: 100-125 s, F1 0.88-0.95
+thorough      12000       600      d = 50, n = 5,000: 465 s, F1 0.73
 ========== ========== ============ =====================================================
 """
 
@@ -30,7 +32,7 @@ from deci_core.errors import ConfigError
 
 PRESETS: dict[str, dict[str, float]] = {
     "quick": {"max_steps": 1500, "max_seconds": 20.0},
-    "standard": {"max_steps": 4000, "max_seconds": 90.0},
+    "standard": {"max_steps": 4000, "max_seconds": 240.0},
     "thorough": {"max_steps": 12000, "max_seconds": 600.0},
 }
 NOISE_MODELS = ("spline", "gaussian")
