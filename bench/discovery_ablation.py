@@ -6,6 +6,9 @@ thread). The rows in bench/RESULTS.md ("Gaussian-noise experiments") came from r
     python bench/discovery_ablation.py common '{}' '{"common_rows": true}' 5 0,1,2 gaussian,mixed
     python bench/discovery_ablation.py prior30 '{"spline_prior": 30}' '{}' 5 0,1,2 gaussian,mixed
 
+Those rows predate the graph refinement; add ``"refine": false`` to the TrainingConfig overrides to
+measure the training alone.
+
 Arguments: label, ModelConfig overrides (JSON), TrainingConfig overrides (JSON), d, seeds, noises.
 Prints one JSON line per fit and a median line per noise.
 """
