@@ -85,7 +85,8 @@ class DiscoveryState:
             self.notice = ("error", f"Training failed: {job.error}")
         elif job.result:
             self.run_key, self.run_fingerprint = job.result
-            self.notice = ("success", f"Training finished in {job.elapsed_s:.0f} s; the model is saved.")
+            moves = ((get_store().run(self.run_key) or {}).get("summary") or {}).get("refine_moves", 0)
+            self.notice = ("success", finished_notice(job.elapsed_s, moves))
         self.job, self.job_key = None, None
 
     def status(self) -> str | None:
@@ -95,6 +96,15 @@ class DiscoveryState:
         if self.run_key:
             return "model ready"
         return None
+
+
+def finished_notice(seconds: float, refine_moves: int) -> str:
+    """What the page says when training ends, including what the graph refinement changed."""
+    text = f"Training finished in {seconds:.0f} s; the model is saved."
+    if refine_moves:
+        changes = "one change" if refine_moves == 1 else f"{refine_moves} changes"
+        text += f" A final edge-by-edge check of the graph (cross-fitted likelihood) made {changes} to it."
+    return text
 
 
 def get_discovery(state: Any) -> DiscoveryState:

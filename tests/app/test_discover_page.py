@@ -7,7 +7,7 @@ from deci_core.constraints import Constraints
 from deci_core.data import infer_schema
 from deci_core.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
-from ui.discovery import DiscoverySettings, DiscoveryState, current_model, current_run
+from ui.discovery import DiscoverySettings, DiscoveryState, current_model, current_run, finished_notice
 from ui.model_store import get_store
 from ui.state import STATE_KEY, AppState, LoadedData
 
@@ -123,3 +123,9 @@ def test_history_reloads_and_compares_runs(tmp_path, monkeypatch):
     at.button(key="discover.reload").click().run()
     assert state.discovery.run_key == first and current_run(state)["training_config"]["seed"] == 0
     assert any(m.value.startswith("From A to B:") for m in at.markdown)
+
+
+def test_the_finished_notice_says_what_the_refinement_changed():
+    assert "check" not in finished_notice(12.4, 0)
+    assert finished_notice(12.4, 1).endswith("made one change to it.")
+    assert "made 3 changes" in finished_notice(40.0, 3) and "40 s" in finished_notice(40.0, 3)
