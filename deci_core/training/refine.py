@@ -6,8 +6,8 @@ prefers, so a direction chosen early is reinforced, and a fix that needs two coo
 (add a parent, then reverse an edge) is never tried. Measured on the discovery benchmark: the true
 graph's held-out log-likelihood beat DECI's by 0.03 to 0.09 nats per row where DECI reversed an edge.
 
-How: every candidate conditional ``p(x_j | x_S)`` is fitted afresh (its own small MLP and the
-model's likelihood for x_j's type, all candidates batched in one set of tensor ops) and scored
+How: every candidate conditional ``p(x_j | x_S)`` of a continuous variable is fitted afresh (its own
+small MLP and the model's noise model, all candidates batched in one set of tensor ops) and scored
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
 Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
@@ -34,7 +34,7 @@ from deci_core.functions import uniform_init
 from deci_core.graph.dag import greedy_dag
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.noise import make_noise
-from deci_core.sem import BINARY, CONTINUOUS, SEM
+from deci_core.sem import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
 from deci_core.training.loop import FitSummary, train
 from deci_core.training.objective import GraphPrior
@@ -53,7 +53,6 @@ CALIBRATION_BATCH = 20
 BUDGET_MARGIN = 0.06  # of the time budget: model set-up before training, the final report, hand-over
 
 Candidate = tuple[int, frozenset]
-_NEG = -1e9
 
 
 @dataclass(frozen=True)
@@ -81,16 +80,13 @@ class Refinement:
 class ConditionalScores:
     """Cross-fitted log-likelihood (total nats over all rows) of ``x_j`` given ``x_S``, cached.
 
-    Continuous targets use the model's noise model, binary ones a Bernoulli on a logit, categorical
-    ones a softmax over their levels (the SEM's likelihoods).
-
     The rows are split in two halves; each candidate is fitted twice, on one half, and scored on
     the other, so every row is scored once by a model that never saw it.
 
     Args:
-        x: (N, C) encoded rows. col_var: (C,) the variable of each column (a categorical variable's
-            one-hot columns in level order). codes: (d,) each variable's type, as in :mod:`deci_core.sem`.
-        model_config: noise model of the continuous candidates (the model's own).
+        x: (N, C) encoded rows. col_var: (C,) the variable of each column.
+        continuous: indices of the continuous variables (the only targets scored).
+        model_config: noise model of the candidates (the model's own).
         seed: fixes the row split and every candidate's initial weights.
     """
 
@@ -98,7 +94,7 @@ class ConditionalScores:
         self,
         x: torch.Tensor,
         col_var: torch.Tensor,
-        codes: torch.Tensor,
+        continuous: list[int],
         model_config: ModelConfig,
         seed: int,
     ) -> None:
@@ -106,7 +102,8 @@ class ConditionalScores:
         order = torch.randperm(x.shape[0], generator=generator).to(x.device)
         half = x.shape[0] // 2
         self.halves = (x[order[:half]].float(), x[order[half : 2 * half]].float())
-        self.col_var, self.codes, self.config, self.seed = col_var.long(), codes.long(), model_config, seed
+        self.col_var, self.config, self.seed = col_var.long(), model_config, seed
+        self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
         self.edge_cost = EDGE_COST_PER_ROW * 2 * half
         self.seconds_per_candidate: float | None = None  # measured (see seconds_for)
@@ -146,11 +143,10 @@ class ConditionalScores:
     def _start(self, candidates: list[Candidate]):
         device = self.halves[0].device
         generator = torch.Generator().manual_seed(self.seed + len(self.cache))
-        nodes = torch.tensor([j for j, _ in candidates], device=device)
+        targets = torch.tensor([self.column[j] for j, _ in candidates], device=device)
         parents = [torch.tensor(sorted(s), dtype=torch.long, device=device) for _, s in candidates]
         masks = torch.stack([torch.isin(self.col_var, p) for p in parents]).float()
-        columns = [torch.nonzero(self.col_var == j).flatten() for j, _ in candidates]
-        net = _CandidateNets(masks, columns, self.codes[nodes], self.config, generator).to(device)
+        net = _CandidateNets(masks, targets, self.config, generator).to(device)
         return net, torch.optim.Adam(net.parameters(), lr=FIT_LEARNING_RATE), generator
 
     def _train(self, net, optimizer, generator: torch.Generator, steps: int) -> None:
@@ -180,59 +176,38 @@ def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 class _CandidateNets(nn.Module):
-    """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the SEM's likelihoods.
+    """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the model's noise.
 
     Copy 0 learns from the rows passed first to :meth:`log_prob`, copy 1 from the rows passed
     second; everything runs as single batched tensor ops.
-
-    Args:
-        masks: (K, C) which columns feed candidate k. columns: each candidate's target columns.
-        codes: (K,) each target's type. config: the noise model. generator: seeds the weights.
     """
 
     def __init__(
-        self,
-        masks: torch.Tensor,
-        columns: list[torch.Tensor],
-        codes: torch.Tensor,
-        config: ModelConfig,
-        generator: torch.Generator,
+        self, masks: torch.Tensor, targets: torch.Tensor, config: ModelConfig, generator: torch.Generator
     ) -> None:
         super().__init__()
         k, c = masks.shape
-        h, width = FIT_HIDDEN, max(len(cols) for cols in columns)
-        index = torch.zeros(k, width, dtype=torch.long)
-        valid = torch.zeros(k, width, dtype=torch.bool)
-        for i, cols in enumerate(columns):
-            index[i, : len(cols)], valid[i, : len(cols)] = cols.cpu(), True
-        self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1)
-        self.register_buffer("index", index)  # (K, W): target columns, padded
-        self.register_buffer("valid", valid)  # (K, W)
-        self.register_buffer("codes", codes)  # (K,)
+        h = FIT_HIDDEN
+        self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1): which columns feed candidate k
+        self.register_buffer("targets", targets)
         self.w_in = nn.Parameter(uniform_init((2, k, c, h), c, generator))
         self.b_in = nn.Parameter(torch.zeros(2, k, 1, h))
         self.w_hidden = nn.Parameter(uniform_init((2, k, h, h), h, generator))
         self.b_hidden = nn.Parameter(torch.zeros(2, k, 1, h))
-        self.w_out = nn.Parameter(uniform_init((2, k, h, width), h, generator))
-        self.b_out = nn.Parameter(torch.zeros(2, k, 1, width))
+        self.w_out = nn.Parameter(uniform_init((2, k, h), h, generator))
+        self.b_out = nn.Parameter(torch.zeros(2, k, 1))
         self.noise = make_noise(config.noise, 2 * k, 1, config.spline_bins, config.spline_bound)
 
     def log_prob(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
-        """Rows (n, C) for copy 0 and copy 1 -> (2K, n) log-likelihoods of each candidate's target."""
+        """Rows (n, C) for copy 0 and copy 1 -> (2K, n) log-densities of each candidate's target."""
         rows = torch.stack([first, second])  # (2, n, C)
         z = torch.einsum("fnc,fkch->fknh", rows, self.w_in * self.masks) + self.b_in
         z = F.leaky_relu(z, 0.2)
         z = F.leaky_relu(torch.einsum("fknh,fkhg->fkng", z, self.w_hidden) + self.b_hidden, 0.2)
-        out = torch.einsum("fknh,fkhw->fknw", z, self.w_out) + self.b_out  # (2, K, n, W)
-        target = rows[:, :, self.index].permute(0, 2, 1, 3)  # (2, K, n, W)
-        residual = (target[..., 0] - out[..., 0]).reshape(-1, out.shape[2])  # (2K, n)
-        continuous = self.noise.log_prob(residual.T.unsqueeze(0))[0].T.view(2, -1, out.shape[2])
-        binary = -F.binary_cross_entropy_with_logits(out[..., 0], target[..., 0], reduction="none")
-        logits = out.masked_fill(~self.valid[:, None, :], _NEG)
-        categorical = (torch.log_softmax(logits, -1) * target * self.valid[:, None, :]).sum(-1)
-        code = self.codes[None, :, None]
-        ll = torch.where(code == CONTINUOUS, continuous, torch.where(code == BINARY, binary, categorical))
-        return ll.reshape(-1, out.shape[2])
+        mean = torch.einsum("fknh,fkh->fkn", z, self.w_out) + self.b_out  # (2, K, n)
+        residual = rows[:, :, self.targets].transpose(1, 2) - mean  # (2, K, n)
+        flat = residual.reshape(-1, residual.shape[-1])  # (2K, n)
+        return self.noise.log_prob(flat.T.unsqueeze(0))[0].T
 
 
 def refine(
@@ -240,11 +215,11 @@ def refine(
     scores: ConditionalScores,
     forbidden: np.ndarray,
     required: np.ndarray,
-    targets: list[int],
+    continuous: list[int],
     deadline: float,
     on_round: Callable[[int], None] = lambda moves: None,
 ) -> Refinement:
-    """Hill-climb from ``adjacency`` (a DAG) by moves that change the parents of ``targets``.
+    """Hill-climb from ``adjacency`` (a DAG) by moves that change continuous variables' parents.
 
     Moves: add, remove or reverse one edge; and reverse all of one node's outgoing ("sink": the node
     takes its children as parents) or incoming ("source") edges at once, which turns a hub the
@@ -252,14 +227,14 @@ def refine(
 
     Args:
         adjacency: (d, d) starting DAG. forbidden, required: (d, d) hard masks (never violated).
-        targets: variables whose parent sets may change (edges into others stay as they are).
+        continuous: variables whose parent sets may change (edges into others stay as they are).
         deadline: ``time.perf_counter()`` value by which the search ends; a round that would not
             finish by then (its cost predicted from the previous rounds') leaves out additions, or
             is not started.
         on_round: called with the number of moves so far before each round (may raise to cancel).
     """
     adj = np.asarray(adjacency, dtype=bool).copy()
-    rules = _Rules(forbidden, required, set(targets))
+    rules = _Rules(forbidden, required, set(continuous))
     moves: list[Move] = []
     evidence: dict[tuple[int, int], float] = {}
     while len(moves) < adj.size:
@@ -383,13 +358,13 @@ def refine_fit(
         ``summary`` with the refinement's seconds added and ``refine_moves`` set.
     """
     start = time.perf_counter()
-    targets = list(range(sem.num_nodes))
-    if not config.refine or x.shape[0] < MIN_ROWS or summary.seconds >= config.seconds:
+    continuous = [int(j) for j in sem.cont_idx]
+    if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
         return summary
     probs = _numpy_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
     adjacency = greedy_dag((probs > 0.5) & ~forbidden, probs, required)
-    scores = ConditionalScores(x, sem.col_var, sem.codes, model_config, config.seed)
+    scores = ConditionalScores(x, sem.col_var, continuous, model_config, config.seed)
 
     def report(done: bool = False) -> None:
         elapsed = summary.seconds + time.perf_counter() - start
@@ -410,7 +385,7 @@ def refine_fit(
 
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
     deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
-    result = refine(adjacency, scores, forbidden, required, targets, deadline, lambda moves: report())
+    result = refine(adjacency, scores, forbidden, required, continuous, deadline, lambda moves: report())
     if result.moves:
         _apply(graph, probs, adjacency, result)
         steps = ADAPT_STEPS

@@ -33,11 +33,10 @@ def _pair_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:
 
 
 def _scores(df: pd.DataFrame) -> tuple[ConditionalScores, list[int]]:
-    """Scores over an all-continuous table, and every variable as a target."""
     encoder = TableEncoder.fit(df, infer_schema(df))
-    d = len(df.columns)
-    scores = ConditionalScores(encoder.encode(df), torch.arange(d), torch.zeros(d), ModelConfig(), seed=0)
-    return scores, list(range(d))
+    col_var = torch.arange(len(df.columns))
+    continuous = list(range(len(df.columns)))
+    return ConditionalScores(encoder.encode(df), col_var, continuous, ModelConfig(), seed=0), continuous
 
 
 def test_refine_reverses_a_wrongly_oriented_nonlinear_edge():
@@ -152,28 +151,3 @@ def test_a_round_that_cannot_finish_in_time_leaves_out_additions_first():
     assert _affordable(options, chain, scores, time.perf_counter() + 100) == options
     assert _affordable(options, chain, scores, time.perf_counter() + len(needed) + 0.5) == without_adds
     assert _affordable(options, chain, scores, time.perf_counter() - 1) == []
-
-
-def test_binary_and_categorical_targets_use_their_own_likelihoods():
-    """With no parents, a discrete target's cross-fitted score is close to -n times its entropy."""
-    from deci_core.sem import SEM
-
-    rng = np.random.default_rng(0)
-    n = 1000
-    x = rng.normal(size=n)
-    b = (rng.random(n) < 1 / (1 + np.exp(-3 * x))).astype(int)
-    c = rng.choice(["u", "v", "w"], size=n, p=[0.5, 0.3, 0.2])
-    df = pd.DataFrame({"x": x, "b": b, "c": c})
-    encoder = TableEncoder.fit(df, infer_schema(df))
-    sem = SEM(encoder.types, encoder.widths, ModelConfig(), torch.Generator().manual_seed(0))
-    scores = ConditionalScores(encoder.encode(df), sem.col_var, sem.codes, ModelConfig(), seed=0)
-    none, only_x = frozenset(), frozenset({0})
-    scores.ensure({(1, none), (1, only_x), (2, none), (2, only_x)})
-    rate = b[: 2 * (n // 2)].mean()
-    binary_entropy = -(rate * np.log(rate) + (1 - rate) * np.log(1 - rate))
-    shares = pd.Series(c).value_counts(normalize=True).to_numpy()
-    categorical_entropy = -(shares * np.log(shares)).sum()
-    assert abs(scores((1, none)) + n * binary_entropy) < 0.01 * n
-    assert abs(scores((2, none)) + n * categorical_entropy) < 0.01 * n
-    assert scores((1, only_x)) - scores((1, none)) > 100  # x predicts b strongly
-    assert scores((2, only_x)) - scores((2, none)) < 3  # ... and says nothing about c
