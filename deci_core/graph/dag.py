@@ -54,6 +54,15 @@ def topological_order(adjacency: np.ndarray) -> np.ndarray:
     return np.concatenate(levels) if levels else np.zeros(0, dtype=int)
 
 
+def most_probable_dag(
+    probs: np.ndarray, forbidden: np.ndarray, required: np.ndarray | None = None, threshold: float = 0.5
+) -> np.ndarray:
+    """The most probable DAG: required edges, then allowed edges with probability > threshold, kept
+    greedily by decreasing probability (see :func:`greedy_dag`)."""
+    candidates = (np.asarray(probs) > threshold) & ~np.asarray(forbidden, dtype=bool)
+    return greedy_dag(candidates, probs, required)
+
+
 def greedy_dag(candidates: np.ndarray, probs: np.ndarray, required: np.ndarray | None = None) -> np.ndarray:
     """Keep candidate edges in order of decreasing probability, dropping any that closes a cycle.
 

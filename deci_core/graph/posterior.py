@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deci_core.graph.dag import greedy_dag
+from deci_core.graph.dag import greedy_dag, most_probable_dag
 from deci_core.graph.distribution import sample_pairs
 
 
@@ -48,8 +48,7 @@ class GraphPosterior:
         Returns:
             (d, d) bool DAG.
         """
-        candidates = (self.probs > threshold) & ~self.forbidden
-        return greedy_dag(candidates, self.probs, self.required)
+        return most_probable_dag(self.probs, self.forbidden, self.required, threshold)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """Draw ``n`` DAGs from q(G).

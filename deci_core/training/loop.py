@@ -126,12 +126,13 @@ def train(
             h_window.clear()
         stopped = state.stop_reason(graph)
         if stopped or state.step % config.progress_every == 0:
-            notify(callbacks, state.progress(_probs(graph), done=bool(stopped)))
+            notify(callbacks, state.progress(edge_probs(graph), done=bool(stopped)))
         if stopped:
-            return replace(state.summary(_probs(graph), stopped), rows=int(x.shape[0]))
+            return replace(state.summary(edge_probs(graph), stopped), rows=int(x.shape[0]))
 
 
-def _probs(graph: EdgeLogits | None) -> np.ndarray | None:
+def edge_probs(graph: EdgeLogits | None) -> np.ndarray | None:
+    """q(G)'s edge probabilities as a float numpy array (None without a graph)."""
     if graph is None:
         return None
     with torch.no_grad():
@@ -169,7 +170,7 @@ class _RunState:
         patience, delay = self.config.patience, self.config.noise_shape_delay * self.config.steps
         if not patience or self.step % patience or self.step < delay:
             return False
-        probs = _probs(graph)
+        probs = edge_probs(graph)
         current = probs if probs is not None else self.objective
         previous, self.anchor = self.anchor, current
         if previous is None or self.step < 2 * patience:

@@ -31,12 +31,12 @@ from torch import nn
 
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.functions import uniform_init
-from deci_core.graph.dag import greedy_dag
+from deci_core.graph.dag import most_probable_dag
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.noise import make_noise
 from deci_core.sem import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
-from deci_core.training.loop import FitSummary, train
+from deci_core.training.loop import FitSummary, edge_probs, train
 from deci_core.training.objective import GraphPrior
 
 MIN_GAIN_NATS = 3.0
@@ -253,6 +253,9 @@ def refine(
     return Refinement(adj, tuple(moves), evidence)
 
 
+_REORIENTING = ("reverse", "sink", "source")
+
+
 @dataclass(frozen=True)
 class _Rules:
     """Which edges may change: not into non-targets, never a forbidden or a required one; no cycles."""
@@ -277,15 +280,19 @@ class _Rules:
                 pairs = [(j, c) for c in edges] if kind == "sink" else [(p, j) for p in edges]
                 if len(pairs) > 1:
                     options.append((kind, j, j, _with(adj, pairs, [(b, a) for a, b in pairs])))
-        return [o for o in options if self._legal(adj, o[3])]
+        fixed = sorted(set(range(adj.shape[0])) - self.targets)
+        return [o for o in options if self._legal(adj, o[3], fixed, may_cycle=o[0] in _REORIENTING)]
 
-    def _legal(self, before: np.ndarray, after: np.ndarray) -> bool:
-        changed = before != after
-        if changed[:, sorted(set(range(len(before))) - self.targets)].any():
+    def _legal(self, before: np.ndarray, after: np.ndarray, fixed: list[int], may_cycle: bool) -> bool:
+        """Only targets' parents change, hard masks hold, and (for moves that reorient) no cycle.
+
+        Removals cannot close a cycle, and additions were drawn only where none would close.
+        """
+        if (before != after)[:, fixed].any():
             return False
         if (after & self.forbidden).any() or (self.required & ~after).any():
             return False
-        return not _reachability(after).diagonal().any()
+        return not (may_cycle and _reachability(after).diagonal().any())
 
 
 def _affordable(options: list, adj: np.ndarray, scores: ConditionalScores, deadline: float) -> list:
@@ -361,23 +368,23 @@ def refine_fit(
     continuous = [int(j) for j in sem.cont_idx]
     if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
         return summary
-    probs = _numpy_probs(graph)
+    probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
-    adjacency = greedy_dag((probs > 0.5) & ~forbidden, probs, required)
+    adjacency = most_probable_dag(probs, forbidden, required)
     scores = ConditionalScores(x, sem.col_var, continuous, model_config, config.seed)
 
     def report(done: bool = False) -> None:
         elapsed = summary.seconds + time.perf_counter() - start
-        edges = int((_numpy_probs(graph) > 0.5).sum())
+        current = edge_probs(graph)
         progress = FitProgress(
             summary.steps,
             config.steps,
             summary.objective,
             summary.acyclicity,
-            edges,
+            int((current > 0.5).sum()),
             elapsed,
             0.0,
-            _numpy_probs(graph),
+            current,
             done,
             phase="refining",
         )
@@ -393,7 +400,7 @@ def refine_fit(
         train(sem, x, adapt, graph=graph, prior=prior)
     report(done=True)
     seconds = summary.seconds + time.perf_counter() - start
-    edges = int((_numpy_probs(graph) > 0.5).sum())
+    edges = int((edge_probs(graph) > 0.5).sum())
     return replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
 
 
@@ -407,8 +414,3 @@ def _apply(graph: EdgeLogits, probs: np.ndarray, before: np.ndarray, result: Ref
         forward = (1 - confidence) * probs[i, j] + confidence * float(after[i, j])
         backward = (1 - confidence) * probs[j, i] + confidence * float(after[j, i])
         graph.set_pair(i, j, forward, backward)
-
-
-def _numpy_probs(graph: EdgeLogits) -> np.ndarray:
-    with torch.no_grad():
-        return graph.probs().cpu().numpy().astype(float)
