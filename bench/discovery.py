@@ -35,7 +35,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 
 def dataset(d: int, kind: str, noise: str, seed: int, n: int):
     """(DataFrame, true adjacency) for one benchmark dataset: ~1 edge/node at d = 5, else 2."""
-    from deci_core.synthetic import random_nonlinear_sem
+    from deci_core.samples.synthetic import random_nonlinear_sem
 
     sem = random_nonlinear_sem(
         d, edges_per_node=1.0 if d <= 5 else 2.0, graph_kind=kind, noise=noise, seed=seed
@@ -180,9 +180,10 @@ def profile_step(d: int, threads: int) -> str:
     from torch.profiler import ProfilerActivity, profile
 
     from deci_core.config import ModelConfig, TrainingConfig
-    from deci_core.data import TableEncoder, infer_schema
+    from deci_core.data.encoder import TableEncoder
+    from deci_core.data.schema import infer_schema
     from deci_core.graph.distribution import EdgeLogits
-    from deci_core.sem import SEM
+    from deci_core.sem.structural import SEM
     from deci_core.training.lagrangian import AugmentedLagrangian
     from deci_core.training.objective import GraphPrior, discovery_terms
 

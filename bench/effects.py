@@ -1,6 +1,6 @@
 """Effect-estimation benchmark: DECI vs simple estimators on SEMs with known effects.
 
-For each synthetic dataset (deci_core.synthetic: nonlinear additive-noise SEMs, standardised columns)
+For each synthetic dataset (deci_core.samples.synthetic: nonlinear additive-noise SEMs, standardised columns)
 and each (treatment, outcome) pair with a directed path, compare side by side:
 
 - DECI after discovery (quick preset by default) — ATE with the default query settings;
@@ -36,11 +36,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from deci_core.config import ModelConfig, TrainingConfig  # noqa: E402
-from deci_core.effects import FixedGraphModel, individual_effects, linear_backdoor  # noqa: E402
-from deci_core.effects.refit import DEFAULT_STEPS  # noqa: E402
-from deci_core.effects.setup import descendants  # noqa: E402
+from deci_core.effects import individual_effects, linear_backdoor  # noqa: E402
+from deci_core.fixed_graph import FixedGraphModel
+from deci_core.graph.dag import descendants  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
-from deci_core.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges  # noqa: E402
+from deci_core.samples.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges  # noqa: E402
+from deci_core.training.fixed_graph import DEFAULT_STEPS  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 ROWS = 2000

@@ -2,7 +2,7 @@
 
 Each dataset: a 2-step DECI fit only to get the encoder and configs (a fresh-weight refit does not use
 the discovered SEM), then ``refit_on_graph`` on the true graph, timed, and the ATE relative error of
-each of the dataset's pairs. Overrides of ``deci_core.effects.refit`` constants (JSON) reproduce the
+each of the dataset's pairs. Overrides of ``deci_core.training.fixed_graph`` constants (JSON) reproduce the
 former schedule::
 
     python bench/refit_speed.py new '{}'
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import effects as bench  # noqa: E402
 
-import deci_core.effects.refit as refit  # noqa: E402
+import deci_core.training.fixed_graph as refit  # noqa: E402
 from deci_core.config import ModelConfig, TrainingConfig  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
 

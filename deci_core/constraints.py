@@ -30,10 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from deci_core.errors import ConstraintError
+from deci_core.graph.dag import simple_cycles
 
 Edge = tuple[str, str]
 KEYS = ("forbidden", "required", "tiers", "forbid_within_tiers", "roots", "leaves", "beliefs")
@@ -389,16 +389,14 @@ class Constraints:
         return problems
 
     def _required_cycles(self) -> list[str]:
-        graph = nx.DiGraph([e for e in self.required if e[0] != e[1]])
-        problems = []
-        for k, cycle in enumerate(nx.simple_cycles(graph)):
-            if k == MAX_CYCLES_REPORTED:
-                problems.append("(more cycles among the required edges are not listed)")
-                break
-            path = " → ".join([*cycle, cycle[0]])
-            problems.append(
-                f"The required edges form a cycle: {path}. A causal graph cannot contain a cycle."
-            )
+        cycles, more = simple_cycles(self.required, MAX_CYCLES_REPORTED)
+        problems = [
+            f"The required edges form a cycle: {' → '.join([*c, c[0]])}. "
+            "A causal graph cannot contain a cycle."
+            for c in cycles
+        ]
+        if more:
+            problems.append("(more cycles among the required edges are not listed)")
         return problems
 
 

@@ -9,55 +9,70 @@ A model directory holds:
 
 Nothing is pickled. Files are written to temporary names and renamed, so a killed process never
 leaves a half-written file under its final name. Loading checks the format and version and raises
-:class:`~deci_core.errors.ModelFileError` with what is wrong.
+:class:`~deci_core.errors.ModelFileError` with what is wrong. This module moves plain parts
+(:class:`ModelFiles`) to and from files; :meth:`DECI.save` and :meth:`DECI.load` assemble them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.data import TableEncoder, TableSchema
+from deci_core.constraints import Constraints
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import TableSchema
 from deci_core.errors import DeciError, ModelFileError
 from deci_core.graph.posterior import GraphPosterior
 from deci_core.training.loop import FitSummary
-
-if TYPE_CHECKING:
-    from deci_core.model import DECI
 
 FORMAT = "deci-studio-model"
 FORMAT_VERSION = 1
 FILES = ("config.json", "meta.json", "weights.pt")
 
 
-def save_model(model: DECI, path: Path) -> Path:
-    """Write a fitted model to directory ``path`` (created if needed). Returns the path."""
+@dataclass(frozen=True)
+class ModelFiles:
+    """A saved model's parts, read back: plain values and the SEM's state dict (tensors only)."""
+
+    model_config: ModelConfig
+    training_config: TrainingConfig
+    schema: TableSchema
+    encoder: TableEncoder
+    constraints: Constraints
+    graph_posterior: GraphPosterior
+    fit_summary: FitSummary
+    sem_state: dict[str, torch.Tensor]
+
+
+def write_model(path: Path, parts: ModelFiles) -> Path:
+    """Write a fitted model's parts to directory ``path`` (created if needed). Returns the path."""
     path.mkdir(parents=True, exist_ok=True)
-    config = {"model": model.model_config.to_dict(), "training": model.training_config.to_dict()}
+    config = {"model": parts.model_config.to_dict(), "training": parts.training_config.to_dict()}
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "names": list(model.encoder_.names),
-        "schema": model.schema_.to_dict(),
-        "encoder": model.encoder_.to_dict(),
-        "constraints": model.constraints_.to_dict(),
-        "graph_posterior": model.graph_posterior_.to_dict(),
-        "fit_summary": model.fit_summary_.to_dict(),
+        "names": list(parts.encoder.names),
+        "schema": parts.schema.to_dict(),
+        "encoder": parts.encoder.to_dict(),
+        "constraints": parts.constraints.to_dict(),
+        "graph_posterior": parts.graph_posterior.to_dict(),
+        "fit_summary": parts.fit_summary.to_dict(),
     }
     _atomic_write(path / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
     _atomic_write(path / "meta.json", lambda f: f.write(json.dumps(meta, indent=2, default=str).encode()))
-    state = {k: v.detach().cpu() for k, v in model.sem_.state_dict().items()}
+    state = {k: v.detach().cpu() for k, v in parts.sem_state.items()}
     _atomic_write(path / "weights.pt", lambda f: torch.save(state, f))
     return path
 
 
-def load_model(cls: type[DECI], path: Path) -> DECI:
-    """Read a model written by :func:`save_model`.
+def read_model(path: Path) -> ModelFiles:
+    """Read the parts written by :func:`write_model`.
 
     Raises:
         ModelFileError: a file is missing, unreadable, of another format/version, or inconsistent.
@@ -74,28 +89,20 @@ def load_model(cls: type[DECI], path: Path) -> DECI:
             f"this version reads {FORMAT!r} version {FORMAT_VERSION}. Refit the model."
         )
     try:
-        model = cls(ModelConfig.from_dict(config["model"]), TrainingConfig.from_dict(config["training"]))
-        _restore(model, meta, path / "weights.pt")
+        return ModelFiles(
+            ModelConfig.from_dict(config["model"]),
+            TrainingConfig.from_dict(config["training"]),
+            TableSchema.from_dict(meta["schema"]),
+            TableEncoder.from_dict(meta["encoder"]),
+            Constraints.from_dict(meta["constraints"]),
+            GraphPosterior.from_dict(meta["graph_posterior"]),
+            FitSummary(**meta["fit_summary"]),
+            torch.load(path / "weights.pt", map_location="cpu", weights_only=True),
+        )
     except DeciError as exc:
         raise ModelFileError(f"'{path}' could not be loaded: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a corrupt file
         raise ModelFileError(f"'{path}' is corrupted or incomplete ({type(exc).__name__}: {exc}).") from exc
-    return model
-
-
-def _restore(model: DECI, meta: dict[str, Any], weights: Path) -> None:
-    from deci_core.constraints import Constraints
-
-    encoder = TableEncoder.from_dict(meta["encoder"])
-    sem = model._new_sem(encoder)
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    sem.load_state_dict(state, strict=True)
-    model.schema_ = TableSchema.from_dict(meta["schema"])
-    model.encoder_ = encoder
-    model.constraints_ = Constraints.from_dict(meta["constraints"])
-    model.sem_ = sem.eval()
-    model.graph_posterior_ = GraphPosterior.from_dict(meta["graph_posterior"])
-    model.fit_summary_ = FitSummary(**meta["fit_summary"])
 
 
 def _read_json(path: Path) -> dict[str, Any]:

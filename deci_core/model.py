@@ -5,7 +5,7 @@
 
 Fitted attributes:
     schema_ (TableSchema), encoder_ (TableEncoder), constraints_ (Constraints),
-    sem_ (:class:`~deci_core.sem.SEM`, on the CPU, in encoded model space),
+    sem_ (:class:`~deci_core.sem.structural.SEM`, on the CPU, in encoded model space),
     graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary).
 
 Missing values are refused by the data layer (a DataError naming the columns); drop those rows first.
@@ -16,8 +16,7 @@ trains on CUDA when available; the fitted SEM is returned to the CPU either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,20 @@ import pandas as pd
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.data import TableEncoder, TableSchema, infer_schema
+from deci_core.constraints import Constraints
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import TableSchema, infer_schema
 from deci_core.effects.methods import EffectMethods
-from deci_core.errors import DataError, NotFittedError
+from deci_core.errors import DataError, ModelFileError, NotFittedError
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.graph.posterior import GraphPosterior
-from deci_core.sem import SEM
+from deci_core.io import ModelFiles, read_model, write_model
+from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
+from deci_core.training.threads import torch_threads
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
 
@@ -128,17 +131,33 @@ class DECI(EffectMethods):
 
     def save(self, path: str | Path) -> Path:
         """Write config.json, meta.json and weights.pt to a directory (see :mod:`deci_core.io`)."""
-        from deci_core.io import save_model
-
         self._check_fitted()
-        return save_model(self, Path(path))
+        parts = ModelFiles(
+            self.model_config,
+            self.training_config,
+            self.schema_,
+            self.encoder_,
+            self.constraints_,
+            self.graph_posterior_,
+            self.fit_summary_,
+            self.sem_.state_dict(),
+        )
+        return write_model(Path(path), parts)
 
     @classmethod
     def load(cls, path: str | Path) -> DECI:
         """Load a model saved by :meth:`save`; raises ModelFileError if missing or corrupted."""
-        from deci_core.io import load_model
-
-        return load_model(cls, Path(path))
+        parts = read_model(Path(path))
+        model = cls(parts.model_config, parts.training_config)
+        sem = model._new_sem(parts.encoder)
+        try:
+            sem.load_state_dict(parts.sem_state, strict=True)
+        except RuntimeError as exc:
+            raise ModelFileError(f"'{path}' is corrupted or incomplete (weights: {exc}).") from exc
+        model.schema_, model.encoder_, model.constraints_ = parts.schema, parts.encoder, parts.constraints
+        model.sem_ = sem.eval()
+        model.graph_posterior_, model.fit_summary_ = parts.graph_posterior, parts.fit_summary
+        return model
 
     def _new_sem(self, encoder: TableEncoder) -> SEM:
         gen = torch.Generator().manual_seed(self.training_config.seed)
@@ -157,9 +176,7 @@ class DECI(EffectMethods):
         return f"DECI({self.model_config!r}, {self.training_config!r}) [{state}]"
 
 
-def _as_constraints(constraints: Any):
-    from deci_core.constraints import Constraints
-
+def _as_constraints(constraints: Any) -> Constraints:
     if constraints is None:
         return Constraints()
     if isinstance(constraints, dict):
@@ -172,14 +189,3 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
-
-
-@contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Use ``count`` CPU threads inside the block, restoring the previous setting after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from deci_core.data import VariableType
+from deci_core.data.schema import VariableType
 from ui import effects_session as fx
 from ui import effects_view as view
 from ui.errors import error_boundary

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from deci_core.constraints import Constraints
-from deci_core.data import infer_schema
+from deci_core.data.schema import infer_schema
 from deci_core.effects.curve import CateCurve
 from deci_core.effects.estimate import EffectEstimate, EffectQuery
 from deci_core.effects.linear import LinearCheck
-from deci_core.graph.edits import CausalGraph
-from deci_core.synthetic import sem_from_edges
+from deci_core.graph.causal_graph import CausalGraph
+from deci_core.samples.synthetic import sem_from_edges
 from ui.effects_session import EffectResult, EffectsState, report_item
 from ui.graph_session import DISCOVERED, GraphSession
 from ui.state import AppState, LoadedData

@@ -151,7 +151,7 @@ def test_immutable_updates_and_description():
 def test_every_returned_graph_obeys_tiers_roots_leaves_and_required_edges():
     from deci_core.config import ModelConfig, TrainingConfig
     from deci_core.model import DECI
-    from deci_core.synthetic import sem_from_edges
+    from deci_core.samples.synthetic import sem_from_edges
 
     df = sem_from_edges(NAMES, [("age", "income"), ("sex", "income"), ("income", "revenue")]).sample(
         200, np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""deci_core.data: type inference, the encoder's round trip, fingerprints and errors."""
+"""deci_core.data.schema: type inference, the encoder's round trip, fingerprints and errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from deci_core.data import (
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import (
     MAX_CATEGORIES,
-    TableEncoder,
     TableSchema,
     VariableType,
     data_fingerprint,

@@ -1,4 +1,4 @@
-"""deci_core.datasets: sample files and data cards match their scenarios; true effects recompute."""
+"""deci_core.samples.scenarios: sample files and data cards match their scenarios; true effects recompute."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deci_core.data import infer_schema
-from deci_core.datasets import DATASET_DIR, SAMPLES, EffectQuery, format_effect, get_scenario, load_sample
+from deci_core.data.schema import infer_schema
 from deci_core.errors import DataError
+from deci_core.samples.scenarios import (
+    DATASET_DIR,
+    SAMPLES,
+    EffectQuery,
+    format_effect,
+    get_scenario,
+    load_sample,
+)
 
 
 def _card_effect_rows(card: str) -> list[list[str]]:
@@ -97,5 +104,5 @@ def test_business_scenario_has_a_binary_treatment_in_user_units():
 def test_unknown_sample_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="Unknown sample dataset 'nope'"):
         load_sample("nope")
-    with pytest.raises(DataError, match="python -m deci_core.datasets"):
+    with pytest.raises(DataError, match="python -m deci_core.samples.scenarios"):
         load_sample("marketing", directory=tmp_path)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from deci_core.errors import GraphError
+from deci_core.graph.causal_graph import CausalGraph
 from deci_core.graph.edits import (
-    CausalGraph,
     add_edge,
     ancestors,
     apply_edit,

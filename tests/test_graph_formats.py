@@ -5,16 +5,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from deci_core.errors import GraphError
-from deci_core.graph.edits import CausalGraph
-from deci_core.graph.formats import (
-    FORMATS,
-    format_for_filename,
-    layered_layout,
-    read_graph,
-    to_dagitty,
-    to_svg,
-    write_graph,
-)
+from deci_core.graph.causal_graph import CausalGraph
+from deci_core.graph.drawing import layered_layout, to_svg
+from deci_core.graph.formats import FORMATS, format_for_filename, read_graph, to_dagitty, write_graph
 
 XSS = "<img src=x onerror=alert(1)>"
 NAMES = ["age", "blood pressure", 'say "hi"', XSS, "back\\slash", "node", "ünïcode", "x&y", "isolated"]

@@ -7,10 +7,10 @@ import pytest
 
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
-from deci_core.data import data_fingerprint, infer_schema
+from deci_core.data.schema import data_fingerprint, infer_schema
 from deci_core.errors import ModelFileError
 from deci_core.model import DECI
-from deci_core.synthetic import sem_from_edges
+from deci_core.samples.synthetic import sem_from_edges
 from ui.model_store import ModelStore, compare_runs, model_key
 
 MODEL = ModelConfig(noise="gaussian", hidden=8)

@@ -1,12 +1,12 @@
-"""deci_core.profiling: column summaries and plain-words warnings."""
+"""deci_core.data.profiling: column summaries and plain-words warnings."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from deci_core.data import MAX_CATEGORIES, VariableType, infer_schema
-from deci_core.profiling import MAX_VARIABLES, MIN_ROWS, correlation_matrix, profile_table
+from deci_core.data.profiling import MAX_VARIABLES, MIN_ROWS, correlation_matrix, profile_table
+from deci_core.data.schema import MAX_CATEGORIES, VariableType, infer_schema
 
 
 def _frame(n: int = 200, seed: int = 0) -> pd.DataFrame:

@@ -191,7 +191,7 @@ def test_overlap_checks_on_text_and_numeric_treatments():
     import numpy as np
     import pandas as pd
 
-    from deci_core.data import infer_schema
+    from deci_core.data.schema import infer_schema
     from ui.report_sources import positivity_checks
     from ui.state import LoadedData
 

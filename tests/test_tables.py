@@ -1,4 +1,4 @@
-"""deci_core.tables: reading files, sniffing text formats, and a clear DataError for every bad input."""
+"""deci_core.data.tables: reading files, sniffing text formats, and a clear DataError for every bad input."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deci_core.data.tables import MAX_UPLOAD_MB, list_sheets, read_table, sniff_text_format
 from deci_core.errors import DataError
-from deci_core.tables import MAX_UPLOAD_MB, list_sheets, read_table, sniff_text_format
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -35,7 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from deci_core.data import TableSchema, data_fingerprint, drop_missing_rows
+from deci_core.data.plain import json_default
+from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
 from deci_core.errors import DeciError, ModelFileError
 from deci_core.io import FILES as MODEL_FILES
 from ui import bundle_parts as parts
@@ -123,12 +124,7 @@ def export_bundle(state: Any, report: ReportState | None = None, store: Any = No
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, indent=1, default=_plain).encode()
-
-
-def _plain(value: Any) -> Any:
-    item = getattr(value, "item", None)
-    return item() if callable(item) else str(value)
+    return json.dumps(value, indent=1, default=json_default).encode()
 
 
 def _sha256(blob: bytes) -> str:

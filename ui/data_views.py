@@ -16,11 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from deci_core.data import VariableType, infer_schema
-from deci_core.datasets import DATASET_DIR, SAMPLES, load_sample
+from deci_core.data.profiling import Profile, correlation_matrix, profile_table
+from deci_core.data.schema import VariableType, infer_schema
+from deci_core.data.tables import MAX_UPLOAD_MB, SUPPORTED_SUFFIXES, list_sheets, read_table
 from deci_core.errors import DeciError
-from deci_core.profiling import Profile, correlation_matrix, profile_table
-from deci_core.tables import MAX_UPLOAD_MB, SUPPORTED_SUFFIXES, list_sheets, read_table
+from deci_core.samples.scenarios import DATASET_DIR, SAMPLES, load_sample
 from ui.errors import describe_unexpected
 from ui.state import MISSING_POLICIES, AppState, LoadedData
 from ui.text import md_escape

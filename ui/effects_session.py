@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deci_core.data import VariableType
+from deci_core.data.schema import VariableType
 from deci_core.effects import (
     CateCurve,
     Counterfactual,
@@ -31,7 +31,7 @@ from deci_core.effects import (
     linear_backdoor,
 )
 from deci_core.effects.methods import training_rows
-from deci_core.effects.setup import descendants
+from deci_core.graph.dag import descendants
 from ui.jobs import Job, start_job
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from deci_core.data import VariableType
+from deci_core.data.schema import VariableType
 from deci_core.effects import CateCurve, EffectEstimate
 from deci_core.effects.estimate import format_effect
 from ui import effects_session as fx

@@ -18,7 +18,8 @@ import pyvis
 import streamlit as st
 
 from deci_core.errors import GraphError
-from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, to_svg, write_graph
+from deci_core.graph.drawing import to_svg
+from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, write_graph
 from ui.errors import error_boundary
 from ui.graph_session import (
     GraphSession,

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from deci_core.errors import DeciError, GraphError
-from deci_core.graph.edits import ARROW, CausalGraph, GraphDiff, apply_edit, diff, reapply
-from deci_core.graph.formats import layered_layout
+from deci_core.graph.causal_graph import ARROW, CausalGraph
+from deci_core.graph.drawing import layered_layout
+from deci_core.graph.edits import GraphDiff, apply_edit, diff, reapply
 from ui.jobs import Job, start_job
 
 log = logging.getLogger("deci_studio")
@@ -302,7 +303,7 @@ def can_refit(model: Any) -> bool:
 def fixed_graph_model() -> Any:
     """An unfitted model for a graph given without discovery (default settings, seed 0)."""
     from deci_core.config import TrainingConfig
-    from deci_core.effects import FixedGraphModel
+    from deci_core.fixed_graph import FixedGraphModel
 
     return FixedGraphModel(training_config=TrainingConfig(seed=0))
 

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
 from deci_core.config import TrainingConfig
 from deci_core.errors import DeciError, FitCancelled
+from deci_core.training.threads import torch_threads
 from ui.errors import describe_unexpected
 
 
@@ -65,7 +64,6 @@ class Job:
 def start_job(name: str, fn: Callable[..., Any], /, **kwargs: Any) -> Job:
     """Run ``fn(report=..., should_stop=..., **kwargs)`` in a daemon thread and return its Job."""
     job = Job(name)
-    torch.set_num_threads(TrainingConfig().threads)
 
     def report(fraction: float, message: str, **payload: Any) -> None:
         job.progress, job.message = min(max(float(fraction), 0.0), 1.0), message
@@ -74,7 +72,8 @@ def start_job(name: str, fn: Callable[..., Any], /, **kwargs: Any) -> Job:
 
     def run() -> None:
         try:
-            result = fn(report=report, should_stop=job.cancel_event.is_set, **kwargs)
+            with torch_threads(TrainingConfig().threads):
+                result = fn(report=report, should_stop=job.cancel_event.is_set, **kwargs)
             if job.cancel_event.is_set():
                 job.cancelled, job.message = True, "cancelled"
             else:

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
+from deci_core.data.plain import json_default
 from deci_core.errors import ModelFileError
 
 RUN_FILE = "run.json"
@@ -125,7 +125,7 @@ class ModelStore:
                     "saved": time.time(),
                     "files": _hashes(tmp),
                 }
-                (tmp / RUN_FILE).write_text(json.dumps(record, indent=1, default=_plain))
+                (tmp / RUN_FILE).write_text(json.dumps(record, indent=1, default=json_default))
                 target = self.models_dir / key
                 if target.exists():  # a rejected (corrupted) entry, or a rerun of the same settings
                     shutil.rmtree(target)
@@ -233,9 +233,3 @@ def _load_model(folder: Path, run: dict[str, Any]) -> Any:
         raise ModelFileError(f"The saved model in {folder} could not be loaded: {exc}") from exc
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

@@ -147,7 +147,7 @@ def graph_versions(state: Any) -> tuple[dict[str, Any], str | None]:
     From the graph editor's session when there is one (its versions plus the current graph), else
     the discovered model's most probable graph.
     """
-    from deci_core.graph.edits import CausalGraph
+    from deci_core.graph.causal_graph import CausalGraph
 
     session = state.graph
     if session is not None and getattr(session, "versions", None):
@@ -204,7 +204,7 @@ def _effect_nodes(state: Any) -> tuple[str, ...]:
 def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
               positions: dict[str, Any], highlight: tuple[str, ...]) -> str | None:
     """The drawing from deci_core.graph.formats.to_svg, or None when it cannot be drawn."""
-    from deci_core.graph.formats import to_svg
+    from deci_core.graph.drawing import to_svg
 
     try:
         return to_svg(names, edges, positions=positions or None, highlight=highlight)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from deci_core.data import TableSchema, data_fingerprint, drop_missing_rows
+from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
 
 STATE_KEY = "deci_studio"
 MISSING_POLICIES = {

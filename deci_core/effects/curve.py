@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from deci_core.data import VariableType
-from deci_core.effects.estimate import plain
-from deci_core.effects.setup import Query, draw_graphs, has_path, outside_support
+from deci_core.data.plain import to_plain
+from deci_core.data.schema import VariableType
+from deci_core.effects.query import Query, draw_graphs, outside_support
 from deci_core.effects.simulate import _data_variance, _noise, _simulate, modifier_values
+from deci_core.graph.dag import has_path
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class CateCurve:
         num_graphs, num_samples, seed: as in EffectEstimate. outcome_level: discrete outcome level.
         outside_share: at each grid point, the (kernel-weighted) share of simulated units for which
             an arm value lies outside the treatment's central 95% given its causes on the most
-            probable graph (:func:`~deci_core.effects.setup.outside_support`): where it is high the
+            probable graph (:func:`~deci_core.effects.query.outside_support`): where it is high the
             curve is the model's extrapolation rather than learned from data.
     """
 
@@ -55,9 +56,9 @@ class CateCurve:
             "treatment": self.treatment,
             "outcome": self.outcome,
             "modifier": self.modifier,
-            "treatment_value": plain(self.treatment_value),
-            "control_value": plain(self.control_value),
-            "grid": [plain(g) for g in self.grid],
+            "treatment_value": to_plain(self.treatment_value),
+            "control_value": to_plain(self.control_value),
+            "grid": [to_plain(g) for g in self.grid],
             "values": list(self.values),
             "std_errors": list(self.std_errors),
             "lower_95": self.lower_95.tolist(),
@@ -65,7 +66,7 @@ class CateCurve:
             "num_graphs": self.num_graphs,
             "num_samples": self.num_samples,
             "seed": self.seed,
-            "outcome_level": plain(self.outcome_level),
+            "outcome_level": to_plain(self.outcome_level),
             "outside_share": list(self.outside_share),
         }
 
@@ -138,15 +139,15 @@ def cate_curve(
         treatment,
         outcome,
         modifier,
-        plain(q.treatment_value),
-        plain(q.control_value),
-        tuple(plain(g) for g in grid),
+        to_plain(q.treatment_value),
+        to_plain(q.control_value),
+        tuple(to_plain(g) for g in grid),
         tuple(mean.tolist()),
         tuple(np.sqrt(var).tolist()),
         draws.num_graphs,
         num_samples,
         int(seed),
-        plain(q.level),
+        to_plain(q.level),
         outside_share,
     )
 

@@ -24,16 +24,7 @@ from typing import Any
 
 import numpy as np
 
-
-def plain(value: Any) -> Any:
-    """numpy scalars / arrays -> Python values (JSON-able)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return [plain(v) for v in value]
-    return value
+from deci_core.data.plain import to_plain
 
 
 @dataclass(frozen=True)
@@ -58,10 +49,10 @@ class EffectQuery:
         return {
             "treatment": self.treatment,
             "outcome": self.outcome,
-            "treatment_value": plain(self.treatment_value),
-            "control_value": plain(self.control_value),
-            "conditioning": {k: plain(v) for k, v in self.conditioning.items()},
-            "outcome_level": plain(self.outcome_level),
+            "treatment_value": to_plain(self.treatment_value),
+            "control_value": to_plain(self.control_value),
+            "conditioning": {k: to_plain(v) for k, v in self.conditioning.items()},
+            "outcome_level": to_plain(self.outcome_level),
         }
 
     @classmethod

@@ -27,16 +27,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deci_core.data import VariableType
-from deci_core.effects.estimate import EffectQuery, plain
-from deci_core.effects.setup import (
-    EffectQueryError,
-    Query,
-    draw_graphs,
-    has_path,
-    outside_support,
-    weighted_quantiles,
-)
+from deci_core.data.plain import to_plain
+from deci_core.data.schema import VariableType
+from deci_core.effects.estimate import EffectQuery
+from deci_core.effects.query import EffectQueryError, Query, draw_graphs, outside_support, weighted_quantiles
+from deci_core.graph.dag import has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
 
@@ -128,9 +123,9 @@ class Counterfactual:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "interventions": {k: plain(v) for k, v in self.interventions.items()},
+            "interventions": {k: to_plain(v) for k, v in self.interventions.items()},
             "outcome": self.outcome,
-            "factual": plain(self.factual),
+            "factual": to_plain(self.factual),
             "counterfactual": self.value,
             "estimate": self.value,
             "std_error": self.std_error,
@@ -140,10 +135,10 @@ class Counterfactual:
             "num_graphs": self.num_graphs,
             "num_samples": self.abduction_draws,
             "seed": self.seed,
-            "outcome_level": plain(self.outcome_level),
-            "counterfactual_row": {k: plain(v) for k, v in (self.row or {}).items()},
+            "outcome_level": to_plain(self.outcome_level),
+            "counterfactual_row": {k: to_plain(v) for k, v in (self.row or {}).items()},
             "level_probabilities": self.level_probabilities,
-            "most_likely": plain(self.most_likely),
+            "most_likely": to_plain(self.most_likely),
             "method": self.method,
         }
 
@@ -187,7 +182,7 @@ def individual_effects(
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
     query = EffectQuery(
-        treatment, outcome, plain(q.treatment_value), plain(q.control_value), {}, plain(q.level)
+        treatment, outcome, to_plain(q.treatment_value), to_plain(q.control_value), {}, to_plain(q.level)
     )
     means = tuple(float(v) for v in per_graph.mean(1))
     weights = tuple(float(v) for v in draws.weights)
@@ -269,9 +264,9 @@ def counterfactual(
         table = pd.concat(levels, axis=1).fillna(0.0) @ draws.weights
         probabilities = {str(c): float(table.get(str(c), 0.0)) for c in q.out_spec.categories}
     return Counterfactual(
-        {k2: plain(v) for k2, v in interventions.items()},
+        {k2: to_plain(v) for k2, v in interventions.items()},
         outcome,
-        plain(factual),
+        to_plain(factual),
         mean,
         (float(low), float(high)),
         std,
@@ -280,7 +275,7 @@ def counterfactual(
         draws.num_graphs,
         k,
         int(seed),
-        plain(q.level),
+        to_plain(q.level),
         first_row,
         level_probabilities=probabilities,
     )

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deci_core.data import TableEncoder, VariableType
-from deci_core.effects.estimate import _digits, plain
-from deci_core.effects.setup import EffectQueryError, _parse_level
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.plain import to_plain
+from deci_core.data.schema import VariableType
+from deci_core.effects.estimate import _digits
+from deci_core.effects.query import EffectQueryError, _parse_level
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def _codes(col: pd.Series, categories: tuple) -> np.ndarray:
 
 
 def _key(value: Any) -> str:
-    value = plain(value)
+    value = to_plain(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(float(value))
     return str(value)

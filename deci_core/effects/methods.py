@@ -16,8 +16,8 @@ from deci_core.effects.curve import CateCurve, cate_curve
 from deci_core.effects.estimate import EffectEstimate
 from deci_core.effects.individual import Counterfactual, IndividualEffects, counterfactual, individual_effects
 from deci_core.effects.linear import LinearCheck, linear_backdoor
-from deci_core.effects.refit import check_adjacency, refit_on_graph
 from deci_core.effects.simulate import average_effect
+from deci_core.training.fixed_graph import check_adjacency, refit_on_graph
 
 
 def training_rows(model: Any) -> int | None:

@@ -34,18 +34,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deci_core.data import VariableType
-from deci_core.effects.estimate import EffectEstimate, EffectQuery, plain
+from deci_core.data.plain import to_plain
+from deci_core.data.schema import VariableType
+from deci_core.effects.estimate import EffectEstimate, EffectQuery
 from deci_core.effects.linear import linear_backdoor
-from deci_core.effects.setup import (
-    EffectQueryError,
-    GraphDraws,
-    Query,
-    descendants,
-    draw_graphs,
-    has_path,
-    outside_support,
-)
+from deci_core.effects.query import EffectQueryError, GraphDraws, Query, draw_graphs, outside_support
+from deci_core.graph.dag import descendants, has_path
 
 MIN_EFFECTIVE_ROWS = 30
 _METHOD = (
@@ -161,7 +155,7 @@ def _overlap_note(q: Query, x: torch.Tensor, graph: np.ndarray, w: np.ndarray, n
     share = float((w * outside).sum() / max(w.sum(), 1e-300))
     if share >= OVERLAP_NOTE_SHARE:
         notes.add(
-            f"For {share:.0%} of the units, {plain(q.treatment_value)} or {plain(q.control_value)} is "
+            f"For {share:.0%} of the units, {to_plain(q.treatment_value)} or {to_plain(q.control_value)} is "
             f"outside the usual range of {q.treatment} given its causes (the central 95%): there the "
             "effect is the model's extrapolation, not learned from data. Averages can still be fair; "
             "effects for individuals and small subgroups are unreliable."
@@ -234,10 +228,10 @@ def _estimate(
     query = EffectQuery(
         q.treatment,
         q.outcome,
-        plain(q.treatment_value),
-        plain(q.control_value),
-        {k: plain(v) for k, v in conditioning.items()},
-        plain(q.level),
+        to_plain(q.treatment_value),
+        to_plain(q.control_value),
+        {k: to_plain(v) for k, v in conditioning.items()},
+        to_plain(q.level),
     )
     return EffectEstimate(
         query,

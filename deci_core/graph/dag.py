@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import networkx as nx
 import numpy as np
 import torch
 
@@ -46,12 +49,46 @@ def topological_levels(adjacency: np.ndarray) -> list[np.ndarray] | None:
     return levels
 
 
-def topological_order(adjacency: np.ndarray) -> np.ndarray:
-    """A topological order of a DAG (d,); raises ValueError on a cyclic graph."""
-    levels = topological_levels(adjacency)
-    if levels is None:
+def topological_order(adjacency: np.ndarray) -> list[int]:
+    """Nodes of a DAG, parents before children, first-ready first (raises ValueError on a cycle)."""
+    adj = np.asarray(adjacency)
+    indegree = (adj != 0).sum(0).astype(int)
+    ready = [i for i in range(len(adj)) if indegree[i] == 0]
+    order = []
+    while ready:
+        i = ready.pop(0)
+        order.append(i)
+        for j in np.flatnonzero(adj[i]):
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                ready.append(int(j))
+    if len(order) != len(adj):
         raise ValueError("graph has a directed cycle")
-    return np.concatenate(levels) if levels else np.zeros(0, dtype=int)
+    return order
+
+
+def reachability(adjacency: np.ndarray) -> np.ndarray:
+    """(d, d) bool transitive closure: ``reach[a, b]`` iff a directed path of length >= 1 runs a -> b."""
+    reach = np.asarray(adjacency, dtype=bool).copy()
+    for k in range(reach.shape[0]):
+        reach |= reach[:, [k]] & reach[[k], :]
+    return reach
+
+
+def descendants(adjacency: np.ndarray, i: int) -> np.ndarray:
+    """(d,) bool, nodes reachable from i by a directed path (i itself excluded unless on a cycle)."""
+    adj = np.asarray(adjacency, dtype=bool)
+    seen = np.zeros(adj.shape[0], dtype=bool)
+    frontier = adj[i].copy()
+    while frontier.any():
+        seen |= frontier
+        frontier = adj[frontier].any(0) & ~seen
+    return seen
+
+
+def has_path(adjacency: np.ndarray, i: int, j: int) -> bool:
+    """True when the graph has a directed path i -> ... -> j."""
+    return bool(descendants(adjacency, i)[j])
 
 
 def most_probable_dag(
@@ -93,3 +130,27 @@ def greedy_dag(candidates: np.ndarray, probs: np.ndarray, required: np.ndarray |
         dag[i, j] = True
         reach |= np.outer(reach[:, i], reach[j, :])
     return dag
+
+
+
+def find_cycle(names: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """A directed cycle as its nodes ``[a, b, c, a]`` (first = last), or None for a DAG."""
+    g = nx.DiGraph()
+    g.add_nodes_from(names)
+    g.add_edges_from(edges)
+    try:
+        cycle = nx.find_cycle(g, orientation="original")
+    except nx.NetworkXNoCycle:
+        return None
+    nodes = [u for u, _v, *_ in cycle]
+    return nodes + [nodes[0]]
+
+
+def simple_cycles(edges: Iterable[tuple[str, str]], limit: int) -> tuple[list[list[str]], bool]:
+    """Up to ``limit`` directed cycles (each as its nodes, first != last) and whether more exist."""
+    found = []
+    for cycle in nx.simple_cycles(nx.DiGraph([e for e in edges if e[0] != e[1]])):
+        if len(found) == limit:
+            return found, True
+        found.append(list(cycle))
+    return found, False

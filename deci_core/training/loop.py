@@ -19,7 +19,7 @@ import torch
 
 from deci_core.config import TrainingConfig
 from deci_core.graph.distribution import EdgeLogits
-from deci_core.sem import SEM
+from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
 from deci_core.training.lagrangian import AugmentedLagrangian
 from deci_core.training.objective import GraphPrior, StepTerms, discovery_terms, fixed_graph_terms

@@ -15,7 +15,7 @@ import torch
 
 from deci_core.graph.dag import acyclicity
 from deci_core.graph.distribution import gumbel_st_pairs, pair_entropy, sample_pairs
-from deci_core.sem import SEM
+from deci_core.sem.structural import SEM
 
 
 @dataclass(frozen=True)

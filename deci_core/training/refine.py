@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.functions import uniform_init
-from deci_core.graph.dag import most_probable_dag
+from deci_core.graph.dag import most_probable_dag, reachability
 from deci_core.graph.distribution import EdgeLogits
-from deci_core.noise import make_noise
-from deci_core.sem import SEM
+from deci_core.sem.functions import uniform_init
+from deci_core.sem.noise import make_noise
+from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
 from deci_core.training.loop import FitSummary, edge_probs, train
 from deci_core.training.objective import GraphPrior
@@ -266,7 +266,7 @@ class _Rules:
 
     def options(self, adj: np.ndarray) -> list[tuple[str, int, int, np.ndarray]]:
         """Every legal move as (kind, parent, child, adjacency after the move)."""
-        reach = _reachability(adj)
+        reach = reachability(adj)
         options = []
         for i, j in zip(*np.nonzero(adj), strict=True):
             if j in self.targets and not self.required[i, j]:
@@ -292,7 +292,7 @@ class _Rules:
             return False
         if (after & self.forbidden).any() or (self.required & ~after).any():
             return False
-        return not (may_cycle and _reachability(after).diagonal().any())
+        return not (may_cycle and reachability(after).diagonal().any())
 
 
 def _affordable(options: list, adj: np.ndarray, scores: ConditionalScores, deadline: float) -> list:
@@ -332,14 +332,6 @@ def _gain(before: np.ndarray, after: np.ndarray, scores: ConditionalScores) -> f
     return -cost + sum(
         scores((int(j), _parents(after, int(j)))) - scores((int(j), _parents(before, int(j)))) for j in nodes
     )
-
-
-def _reachability(adj: np.ndarray) -> np.ndarray:
-    """``reach[a, b]``: a directed path of length >= 1 from a to b."""
-    reach = adj.copy()
-    for k in range(adj.shape[0]):
-        reach |= reach[:, [k]] & reach[[k], :]
-    return reach
 
 
 ADAPT_STEPS = 400

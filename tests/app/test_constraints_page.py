@@ -5,8 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from deci_core.constraints import Constraints
-from deci_core.data import infer_schema
-from deci_core.synthetic import sem_from_edges
+from deci_core.data.schema import infer_schema
+from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
 from ui.state import STATE_KEY, AppState, LoadedData
 

@@ -4,8 +4,8 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from deci_core.constraints import Constraints
-from deci_core.data import infer_schema
-from deci_core.synthetic import sem_from_edges
+from deci_core.data.schema import infer_schema
+from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
 from ui.discovery import DiscoverySettings, DiscoveryState, current_model, current_run, finished_notice
 from ui.model_store import get_store

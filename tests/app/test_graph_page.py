@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.graph_session as graph_session
-from deci_core.data import infer_schema
-from deci_core.synthetic import sem_from_edges
+from deci_core.data.schema import infer_schema
+from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
 from ui.graph_editor import export_text
 from ui.graph_session import GraphSession, model_for_effects
@@ -163,7 +163,7 @@ def test_use_this_graph_for_effects_fits_on_the_imported_graph(monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["gml", "dot", "csv"])
 def test_import_each_format_through_the_page(fmt):
-    from deci_core.graph.edits import CausalGraph
+    from deci_core.graph.causal_graph import CausalGraph
     from deci_core.graph.formats import write_graph
 
     text = write_graph(CausalGraph.build(GRAPH["names"], GRAPH["edges"]), fmt)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.effects import FixedGraphModel
+from deci_core.fixed_graph import FixedGraphModel
 
 NAMES = ["w", "t", "y", "m", "u"]
 EDGES = [("w", "t"), ("w", "y"), ("t", "y"), ("t", "m")]

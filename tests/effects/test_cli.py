@@ -34,7 +34,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def _main(capsys, *args) -> tuple[int, str, str]:
-    from deci_core.cli import main
+    from deci_core.cli.main import main
 
     code = main([str(a) for a in args])
     captured = capsys.readouterr()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from deci_core.data import infer_schema
-from deci_core.graph.edits import CausalGraph
+from deci_core.data.schema import infer_schema
+from deci_core.graph.causal_graph import CausalGraph
 from tests.conftest import APP_DIR
 from tests.effects.conftest import NAMES, adjacency
 from ui.graph_session import GraphSession

@@ -17,7 +17,8 @@ from deci_core.effects import (
     counterfactual,
     individual_effects,
 )
-from deci_core.effects.setup import Query, descendants
+from deci_core.effects.query import Query
+from deci_core.graph.dag import descendants
 from tests.effects.conftest import NAMES, adjacency, fit_fixed
 
 

@@ -69,7 +69,8 @@ def test_binary_treatment_and_binary_outcome():
 
 
 def _encoder(df):
-    from deci_core.data import TableEncoder, infer_schema
+    from deci_core.data.encoder import TableEncoder
+    from deci_core.data.schema import infer_schema
 
     return TableEncoder.fit(df, infer_schema(df))
 

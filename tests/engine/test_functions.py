@@ -1,6 +1,6 @@
 import torch
 
-from deci_core.functions import NodeMLPs
+from deci_core.sem.functions import NodeMLPs
 
 
 def _mlp(seed=0):

@@ -1,6 +1,7 @@
 import torch
 
-from deci_core.noise import GaussianNoise, SplineNoise, rq_spline, rq_spline_inverse
+from deci_core.sem.noise import GaussianNoise, SplineNoise
+from deci_core.sem.splines import rq_spline, rq_spline_inverse
 
 
 def _params(m=4, bins=6, seed=0):

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from deci_core.config import ModelConfig
-from deci_core.data import TableEncoder, infer_schema
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import infer_schema
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.training.refine import (
     ConditionalScores,

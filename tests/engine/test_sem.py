@@ -1,8 +1,8 @@
 import torch
 
 from deci_core.config import ModelConfig
-from deci_core.data import VariableType as V
-from deci_core.sem import SEM
+from deci_core.data.schema import VariableType as V
+from deci_core.sem.structural import SEM
 
 TYPES = [V.CONTINUOUS, V.BINARY, V.CATEGORICAL, V.CONTINUOUS]
 WIDTHS = [1, 1, 3, 1]

@@ -3,8 +3,9 @@ import math
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.data import TableEncoder, infer_schema
-from deci_core.sem import SEM
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import infer_schema
+from deci_core.sem.structural import SEM
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior, enco_delta
 

@@ -1,4 +1,6 @@
-"""The effect subcommands ``ate``, ``cate``, ``counterfactual`` and ``ite`` (registry: :mod:`deci_core.cli`).
+"""The effect subcommands ``ate``, ``cate``, ``counterfactual`` and ``ite``.
+
+Registered in :mod:`deci_core.cli.main`.
 
 Each prints one JSON object on stdout (``estimate``, ``std_error``, ``interval_95``, ``num_graphs``,
 ``num_samples`` at least; ``counterfactual`` adds ``factual`` and ``counterfactual``; ``ite`` writes
@@ -14,10 +16,10 @@ import argparse
 import math
 from typing import Any
 
-from deci_core.cli import load_run, read_csv, register
+from deci_core.cli.main import load_run, read_csv, register
 from deci_core.effects.individual import counterfactual, individual_effects
 from deci_core.effects.methods import training_rows
-from deci_core.effects.setup import EffectQueryError
+from deci_core.effects.query import EffectQueryError
 from deci_core.effects.simulate import average_effect
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from deci_core.data import VariableType
+from deci_core.data.schema import VariableType
 from deci_core.errors import DeciError, NotFittedError
 
 
@@ -54,22 +54,6 @@ def draw_graphs(posterior: Any, num_graphs: int, seed: int) -> GraphDraws:
         counts[keys[key]] += 1
     weights = np.asarray(counts, dtype=float) / len(draws)
     return GraphDraws(np.stack(graphs), weights, len(draws))
-
-
-def descendants(adjacency: np.ndarray, i: int) -> np.ndarray:
-    """(d,) bool, nodes reachable from i by a directed path (i itself excluded)."""
-    adj = np.asarray(adjacency, dtype=bool)
-    seen = np.zeros(adj.shape[0], dtype=bool)
-    frontier = adj[i].copy()
-    while frontier.any():
-        seen |= frontier
-        frontier = adj[frontier].any(0) & ~seen
-    return seen
-
-
-def has_path(adjacency: np.ndarray, i: int, j: int) -> bool:
-    """True when the DAG has a directed path i -> ... -> j."""
-    return bool(descendants(adjacency, i)[j])
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:

@@ -10,15 +10,16 @@ from typing import Any
 
 import pandas as pd
 
-from deci_core.data import TableEncoder, TableSchema, infer_schema
-from deci_core.effects.refit import (
+from deci_core.data.encoder import TableEncoder
+from deci_core.data.schema import TableSchema, infer_schema
+from deci_core.model import DECI
+from deci_core.training.fixed_graph import (
     check_adjacency,
     fresh_sem,
     point_posterior,
     train_fixed,
     training_for_refit,
 )
-from deci_core.model import DECI
 
 
 class FixedGraphModel(DECI):

@@ -1,4 +1,4 @@
-"""The ``fit`` and ``graph`` subcommands (see :mod:`deci_core.cli` for the registry)."""
+"""The ``fit`` and ``graph`` subcommands (see :mod:`deci_core.cli.main` for the registry)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deci_core.cli import load_run, read_csv, read_json, register
+from deci_core.cli.main import load_run, read_csv, read_json, register
 from deci_core.config import PRESETS, TrainingConfig
-from deci_core.data import infer_schema
+from deci_core.data.schema import infer_schema
 from deci_core.errors import DataError
 from deci_core.graph.dag import is_dag
 from deci_core.training.callbacks import FitProgress

@@ -1,10 +1,10 @@
 """Bundled sample datasets: named scenarios with a known graph and known effects.
 
-Each :class:`Scenario` wraps a :class:`~deci_core.synthetic.SyntheticSEM` (whose continuous
+Each :class:`Scenario` wraps a :class:`~deci_core.samples.synthetic.SyntheticSEM` (whose continuous
 variables are standardised) and puts its continuous variables in everyday units
 (``value = loc + scale * standardised``), so the sample tables read naturally and the true effects
 on its data card are in those units. Tests and benchmarks use the scenarios directly
-(:func:`get_scenario`); the app loads the files written by ``python -m deci_core.datasets`` into
+(:func:`get_scenario`); the app loads the files written by ``python -m deci_core.samples.scenarios`` into
 ``assets/datasets/<name>.csv`` and ``<name>.md`` (:func:`load_sample`).
 """
 
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from deci_core.errors import DataError
-from deci_core.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges
+from deci_core.samples.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges
 
-DATASET_DIR = pathlib.Path(__file__).resolve().parents[1] / "assets" / "datasets"
+DATASET_DIR = pathlib.Path(__file__).resolve().parents[2] / "assets" / "datasets"
 SAMPLE_ROWS = 2000
 SAMPLE_SEED = 0
 EFFECT_SAMPLES = 200_000
@@ -298,13 +298,16 @@ def load_sample(name: str, directory: pathlib.Path = DATASET_DIR) -> tuple[pd.Da
     """The bundled table and its data card (markdown).
 
     Raises:
-        DataError: unknown name, or the files are missing (regenerate with ``python -m deci_core.datasets``).
+        DataError: unknown name, or the files are missing (regenerate them with
+            ``python -m deci_core.samples.scenarios``).
     """
     if name not in SAMPLES:
         raise DataError(f"Unknown sample dataset '{name}': choose one of {list(SAMPLES)}.")
     csv_path, card_path = directory / f"{name}.csv", directory / f"{name}.md"
     if not csv_path.exists() or not card_path.exists():
-        raise DataError(f"Sample '{name}' is missing from {directory}: run `python -m deci_core.datasets`.")
+        raise DataError(
+            f"Sample '{name}' is missing from {directory}: run `python -m deci_core.samples.scenarios`."
+        )
     return pd.read_csv(csv_path), card_path.read_text(encoding="utf-8")
 
 
@@ -332,12 +335,12 @@ def data_card(scenario: Scenario) -> str:
         "## How it was generated",
         "",
         f"{SAMPLE_ROWS:,} rows (seed {SAMPLE_SEED}) drawn from a synthetic nonlinear structural equation "
-        f"model: `{scenario.recipe}` in `deci_core/synthetic.py`. Each variable is a random function "
+        f"model: `{scenario.recipe}` in `deci_core/samples/synthetic.py`. Each variable is a random function "
         "of its parents (linear part + small tanh network) plus independent noise "
         f"({', '.join(noises)}); a binary variable is 1 with probability sigmoid(f(parents)); a "
         "categorical one takes the level with the largest f(parents) + Gumbel noise. "
         "Continuous variables are put in the units above as loc + scale × standardised value and "
-        "rounded. Regenerate with `python -m deci_core.datasets`.",
+        "rounded. Regenerate with `python -m deci_core.samples.scenarios`.",
         "",
         f"## True graph ({len(sem.edges())} edges)",
         "",

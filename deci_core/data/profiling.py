@@ -1,6 +1,6 @@
 """What a table looks like to the model: a summary per column and warnings in plain words.
 
-Builds on :func:`deci_core.data.infer_schema` (or a user-edited schema): the type and its reason
+Builds on :func:`deci_core.data.schema.infer_schema` (or a user-edited schema): the type and its reason
 come from the schema; this module adds counts, summary statistics and the checks an analyst
 should see before running discovery.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from deci_core.data import MAX_CATEGORIES, TableSchema, VariableType, drop_missing_rows, infer_schema
+from deci_core.data.schema import MAX_CATEGORIES, TableSchema, VariableType, drop_missing_rows, infer_schema
 
 MIN_ROWS = 100
 """Below this many usable rows, discovery results are too uncertain to be useful."""

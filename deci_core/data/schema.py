@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
+from deci_core.data.plain import to_plain
 from deci_core.errors import DataError
 
 MAX_CATEGORIES = 20
@@ -53,7 +53,7 @@ class VariableSpec:
         return {
             "name": self.name,
             "type": self.type.value,
-            "categories": [_plain(c) for c in self.categories],
+            "categories": [to_plain(c) for c in self.categories],
             "reason": self.reason,
         }
 
@@ -182,7 +182,7 @@ def _sorted_levels(values: pd.Series) -> tuple[Any, ...]:
         levels = sorted(levels)
     except TypeError:
         levels = sorted(levels, key=str)
-    return tuple(_plain(v) for v in levels)
+    return tuple(to_plain(v) for v in levels)
 
 
 def _levels_for(col: pd.Series, new_type: VariableType, name: str) -> tuple[Any, ...]:
@@ -201,11 +201,6 @@ def _levels_for(col: pd.Series, new_type: VariableType, name: str) -> tuple[Any,
             f"Column '{name}' has {len(levels)} levels; a categorical needs 2 to {MAX_CATEGORIES}."
         )
     return levels
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars -> Python scalars, so specs serialise to JSON."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_modeled_values(df: pd.DataFrame, schema: TableSchema) -> None:
@@ -242,135 +237,3 @@ def data_fingerprint(df: pd.DataFrame, schema: TableSchema) -> str:
         h.update(repr((spec.name, spec.type.value, spec.categories)).encode())
         h.update(pd.util.hash_pandas_object(df[spec.name], index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]
-
-
-@dataclass
-class TableEncoder:
-    """Fitted DataFrame <-> tensor converter for the modeled variables of a schema."""
-
-    specs: tuple[VariableSpec, ...]
-    means: dict[str, float] = field(default_factory=dict)
-    stds: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def fit(cls, df: pd.DataFrame, schema: TableSchema) -> TableEncoder:
-        """Learn scaling from ``df``. Raises DataError on missing/infinite values or bad levels."""
-        if not schema.modeled:
-            raise DataError("No variable to model: every column is excluded. Include at least two.")
-        check_modeled_values(df, schema)
-        means, stds = {}, {}
-        for spec in schema.modeled:
-            if spec.type is VariableType.CONTINUOUS:
-                x = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=float)
-                means[spec.name] = float(x.mean())
-                stds[spec.name] = float(x.std()) or 1.0
-        return cls(schema.modeled, means, stds)
-
-    @property
-    def names(self) -> list[str]:
-        return [s.name for s in self.specs]
-
-    @property
-    def types(self) -> list[VariableType]:
-        return [s.type for s in self.specs]
-
-    @property
-    def widths(self) -> list[int]:
-        """Columns per variable: k for a categorical with k levels, else 1."""
-        return [len(s.categories) if s.type is VariableType.CATEGORICAL else 1 for s in self.specs]
-
-    @property
-    def column_slices(self) -> list[slice]:
-        """``column_slices[i]`` selects variable i's columns in an encoded tensor."""
-        ends = np.cumsum(self.widths)
-        return [slice(int(e - w), int(e)) for e, w in zip(ends, self.widths, strict=True)]
-
-    @property
-    def num_columns(self) -> int:
-        return int(sum(self.widths))
-
-    def spec(self, name: str) -> VariableSpec:
-        for s in self.specs:
-            if s.name == name:
-                return s
-        raise DataError(f"Unknown variable '{name}': the model knows {self.names}.")
-
-    def scale_of(self, name: str) -> float:
-        """Standard deviation of a continuous variable (1.0 for discrete ones)."""
-        return self.stds.get(self.spec(name).name, 1.0)
-
-    def encode(self, df: pd.DataFrame) -> torch.Tensor:
-        """Rows in user units -> tensor (n, num_columns) float32."""
-        missing = [n for n in self.names if n not in df.columns]
-        if missing:
-            raise DataError(f"Column(s) {missing} are missing from the table.")
-        check_modeled_values(df, TableSchema(self.specs))
-        return torch.cat([self._encode_column(df[s.name], s) for s in self.specs], dim=1)
-
-    def _encode_column(self, col: pd.Series, spec: VariableSpec) -> torch.Tensor:
-        if spec.type is VariableType.CONTINUOUS:
-            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float32, copy=True)
-            if np.isnan(x).any():
-                raise DataError(f"Column '{spec.name}' has non-numeric values but is typed continuous.")
-            return torch.from_numpy((x - self.means[spec.name]) / self.stds[spec.name]).float()[:, None]
-        codes = _codes(col, spec)
-        if spec.type is VariableType.BINARY:
-            return torch.from_numpy(codes.astype(np.float32))[:, None]
-        return torch.nn.functional.one_hot(torch.from_numpy(codes), len(spec.categories)).float()
-
-    def encode_value(self, name: str, value: Any) -> torch.Tensor:
-        """One value in user units -> tensor (width,) in model space (binary: 0/1 or a level)."""
-        spec = self.spec(name)
-        if spec.type is VariableType.CONTINUOUS:
-            return torch.tensor([(float(value) - self.means[name]) / self.stds[name]])
-        code = _codes(pd.Series([_level_alias(value, spec)]), spec)
-        if spec.type is VariableType.BINARY:
-            return torch.tensor([float(code[0])])
-        return torch.nn.functional.one_hot(torch.from_numpy(code), len(spec.categories)).float()[0]
-
-    def decode(self, x: torch.Tensor) -> pd.DataFrame:
-        """Tensor (n, num_columns) in model space -> DataFrame in user units.
-
-        Binary columns are thresholded at 0.5 and categoricals take the argmax level.
-        """
-        x = x.detach().cpu()
-        out = {}
-        for spec, cols in zip(self.specs, self.column_slices, strict=True):
-            block = x[:, cols]
-            if spec.type is VariableType.CONTINUOUS:
-                out[spec.name] = (block[:, 0] * self.stds[spec.name] + self.means[spec.name]).numpy()
-            elif spec.type is VariableType.BINARY:
-                out[spec.name] = np.asarray(spec.categories, dtype=object)[(block[:, 0] > 0.5).long().numpy()]
-            else:
-                out[spec.name] = np.asarray(spec.categories, dtype=object)[block.argmax(1).numpy()]
-        return pd.DataFrame(out)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"specs": [s.to_dict() for s in self.specs], "means": self.means, "stds": self.stds}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TableEncoder:
-        return cls(tuple(VariableSpec.from_dict(s) for s in d["specs"]), dict(d["means"]), dict(d["stds"]))
-
-
-def _level_alias(value: Any, spec: VariableSpec) -> Any:
-    """For binary variables, 0/1 (also 0.0/1.0) name the first/second level."""
-    if spec.type is VariableType.BINARY and value not in spec.categories:
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            return value
-        if as_float in (0.0, 1.0):
-            return spec.categories[int(as_float)]
-    return value
-
-
-def _codes(col: pd.Series, spec: VariableSpec) -> np.ndarray:
-    """Level index of each value; unknown levels raise a DataError that names them."""
-    lookup = {c: i for i, c in enumerate(spec.categories)}
-    lookup.update({str(c): i for i, c in enumerate(spec.categories)})
-    codes = col.map(lambda v: lookup.get(_plain(v), lookup.get(str(_plain(v)))))
-    if codes.isna().any():
-        unknown = sorted({str(v) for v in col[codes.isna()]})[:5]
-        raise DataError(f"'{spec.name}' has value(s) {unknown} outside its levels {list(spec.categories)}.")
-    return codes.to_numpy(dtype=np.int64, copy=True)

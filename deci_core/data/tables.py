@@ -4,7 +4,7 @@ Text files have their encoding (UTF-8, UTF-8 with BOM, else Latin-1), delimiter 
 and decimal mark (``.`` or ``,``) sniffed. Every problem with the file as a whole raises a
 :class:`~deci_core.errors.DataError` whose message says what to do. Problems with single columns
 (all missing, numbers mixed with text, infinite values, constant) are not errors here: the schema
-excludes or flags those columns and :mod:`deci_core.profiling` explains them.
+excludes or flags those columns and :mod:`deci_core.data.profiling` explains them.
 
 A file must have at least two columns and one row: an analysis needs two variables, and a file
 that reads as one column is more often a delimiter we could not recognise, so it is an error.

@@ -1,17 +1,17 @@
 """The structural equation model, in encoded model space, for any given graph.
 
 Each variable j is ``x_j = f_j(x_pa(j)) (+) z_j`` where ``f_j`` is a masked MLP
-(:mod:`deci_core.functions`) and the noise depends on the variable's type:
+(:mod:`deci_core.sem.functions`) and the noise depends on the variable's type:
 
 - continuous: ``x_j = f_j + e_j``, additive noise ``e_j`` from the learned noise model (spline flow
-  or Gaussian, :mod:`deci_core.noise`) driven by a standard-normal base draw ``z_j``; the noise
+  or Gaussian, :mod:`deci_core.sem.noise`) driven by a standard-normal base draw ``z_j``; the noise
   distribution may depend on which parents j has in the graph, never on their values;
 - binary: ``x_j = 1[f_j + z_j > 0]`` with standard logistic ``z_j`` (Bernoulli on logit ``f_j``);
 - categorical (k levels): ``x_j = onehot(argmax_l(f_jl + z_jl))`` with standard Gumbel ``z_jl``
   (softmax over the k logits).
 
 Shapes: n rows, d variables, C encoded columns (``encoder.num_columns``). Rows ``x`` are encoded as by
-:class:`~deci_core.data.TableEncoder` (continuous standardised, binary 0/1, categorical one-hot).
+:class:`~deci_core.data.schema.TableEncoder` (continuous standardised, binary 0/1, categorical one-hot).
 Noise ``z`` has the same (n, C) layout: one column per continuous/binary variable (the base draw
 ``z_j ~ N(0, 1)`` / the logistic draw), k per categorical (Gumbel draws).
 Adjacencies follow ``A[i, j] = 1`` for i -> j; variables are addressed by index in
@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from deci_core.config import ModelConfig
-from deci_core.data import VariableType
+from deci_core.data.schema import VariableType
 from deci_core.errors import GraphError
-from deci_core.functions import NodeMLPs
 from deci_core.graph.dag import topological_levels
-from deci_core.noise import make_noise
+from deci_core.sem.functions import NodeMLPs
+from deci_core.sem.noise import make_noise
 
 CONTINUOUS, BINARY, CATEGORICAL = 0, 1, 2
 _CODES = {

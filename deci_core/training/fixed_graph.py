@@ -17,12 +17,13 @@ import pandas as pd
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.data import TableEncoder
+from deci_core.data.encoder import TableEncoder
 from deci_core.errors import GraphError
 from deci_core.graph.dag import is_dag
 from deci_core.graph.posterior import GraphPosterior
-from deci_core.sem import SEM
+from deci_core.sem.structural import SEM
 from deci_core.training.loop import train
+from deci_core.training.threads import torch_threads
 
 DEFAULT_STEPS = 1000
 """Fixed-graph steps when the caller gives none."""
@@ -130,8 +131,6 @@ def fresh_sem(encoder: TableEncoder, model_config: ModelConfig, seed: int) -> SE
 def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConfig, callbacks) -> Any:
     """Two phases (see LEARNING_RATE) on one CPU thread by default; progress counts steps across both."""
     sem.train()
-    previous = torch.get_num_threads()
-    torch.set_num_threads(config.num_threads or THREADS)
     total = config.steps
     first = max(1, int(round(FIRST_SHARE * total)))
     phases = [replace(config, max_steps=first, batch_size=FIRST_BATCH)]
@@ -147,7 +146,7 @@ def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConf
         )
     adjacency = torch.as_tensor(adj, dtype=torch.float32)
     done, seconds, summary = 0, 0.0, None
-    try:
+    with torch_threads(config.num_threads or THREADS):
         for phase in phases:
             phase = replace(phase, max_seconds=max(config.seconds - seconds, 1.0))
             shifted = [_shift(cb, done, total) for cb in callbacks]
@@ -155,8 +154,6 @@ def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConf
             done, seconds = done + summary.steps, seconds + summary.seconds
             if summary.stopped == "max_seconds":
                 break
-    finally:
-        torch.set_num_threads(previous)
     sem.eval()
     return replace(summary, steps=done, seconds=round(seconds, 3))
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from deci_core.graph.dag import topological_order
+
 NOISE_KINDS = ("gaussian", "laplace", "uniform", "student", "bimodal", "mixed")
 _HIDDEN = 8
 _PILOT_ROWS = 20_000
@@ -46,23 +48,6 @@ def random_dag(
         raise ValueError(f"unknown graph kind {kind!r}: use 'er' or 'sf'")
     perm = rng.permutation(d)
     return adj[np.ix_(perm, perm)]
-
-
-def topological_order(adj: np.ndarray) -> list[int]:
-    """Nodes of a DAG, parents before children (raises ValueError on a cycle)."""
-    indegree = adj.sum(0).astype(int).copy()
-    ready = [i for i in range(len(adj)) if indegree[i] == 0]
-    order = []
-    while ready:
-        i = ready.pop(0)
-        order.append(i)
-        for j in np.flatnonzero(adj[i]):
-            indegree[j] -= 1
-            if indegree[j] == 0:
-                ready.append(int(j))
-    if len(order) != len(adj):
-        raise ValueError("graph has a cycle")
-    return order
 
 
 @dataclass

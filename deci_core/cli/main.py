@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from deci_core.data.plain import json_default
 from deci_core.errors import DataError, DeciError
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
@@ -81,12 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
         print(f"unexpected error ({type(exc).__name__}): {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(result, default=_plain))
+    print(json.dumps(result, default=json_default))
     return 0
 
 
-COMMAND_MODULES = ("deci_core.cli_discovery", "deci_core.cli_effects")
-"""Modules whose import registers commands; add yours here (e.g. "deci_core.cli_effects")."""
+COMMAND_MODULES = ("deci_core.cli.discovery", "deci_core.cli.effects")
+"""Modules whose import registers commands; add yours here (e.g. "deci_core.cli.effects")."""
 
 
 def _load_commands() -> None:
@@ -121,6 +122,3 @@ def load_run(run_dir: str | Path):
     return DECI.load(run_dir)
 
 
-def _plain(value: Any) -> Any:
-    """JSON fallback for numpy scalars and arrays."""
-    return value.tolist() if hasattr(value, "tolist") else str(value)
