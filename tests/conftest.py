@@ -12,7 +12,13 @@ import sys
 import time
 import urllib.request
 
+import pandas as pd
 import pytest
+
+from deci_core.config import ModelConfig
+from deci_core.fixed_graph import FixedGraphModel
+from deci_core.model import DECI
+from tests.known_models import FAST, adjacency, chain_data, fit_fixed, linear_table
 
 APP_DIR = pathlib.Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -117,3 +123,24 @@ def page(browser, server):
 def assert_air_gapped(page) -> None:
     """Fail if the page tried to reach anything but the local server."""
     assert not page.blocked, f"requests left the machine: {page.blocked}"
+
+
+@pytest.fixture(scope="session")
+def chain_df() -> pd.DataFrame:
+    """A -> B -> C, nonlinear, uniform noise (1,000 rows)."""
+    return chain_data()
+
+
+@pytest.fixture(scope="session")
+def fitted_chain(chain_df: pd.DataFrame) -> DECI:
+    return DECI(ModelConfig(noise="spline"), FAST).fit(chain_df)
+
+
+@pytest.fixture(scope="session")
+def linear_data() -> pd.DataFrame:
+    return linear_table()
+
+
+@pytest.fixture(scope="session")
+def linear_model(linear_data) -> FixedGraphModel:
+    return fit_fixed(linear_data, adjacency())

@@ -13,11 +13,11 @@ refitted on a fixed graph: :func:`deci_core.training.fixed_graph.refit_on_graph`
 """
 
 from deci_core.effects.curve import CateCurve, cate_curve
-from deci_core.effects.estimate import EffectEstimate, EffectQuery
+from deci_core.effects.estimate import EffectEstimate
 from deci_core.effects.individual import Counterfactual, IndividualEffects, counterfactual, individual_effects
 from deci_core.effects.linear import LinearCheck, linear_backdoor
 from deci_core.effects.methods import EffectMethods
-from deci_core.effects.query import EffectQueryError, draw_graphs
+from deci_core.effects.query import EffectQuery, EffectQueryError, draw_graphs
 from deci_core.effects.simulate import arm_samples, average_effect
 
 __all__ = [

@@ -18,53 +18,13 @@ uncertainty has three parts, kept apart so an analyst sees where it comes from:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-from deci_core.data.plain import to_plain
-
-
-@dataclass(frozen=True)
-class EffectQuery:
-    """What was asked: ``E[Y | do(T=a)] - E[Y | do(T=b)]``, optionally conditional.
-
-    Attributes:
-        treatment, outcome: variable names.
-        treatment_value, control_value: a and b in the data's units (a level for discrete T).
-        conditioning: modifier name -> value, ``[low, high]`` range (continuous) or list of levels.
-        outcome_level: for a binary/categorical outcome, the level whose probability is compared.
-    """
-
-    treatment: str
-    outcome: str
-    treatment_value: Any
-    control_value: Any
-    conditioning: dict[str, Any] = field(default_factory=dict)
-    outcome_level: Any = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "treatment": self.treatment,
-            "outcome": self.outcome,
-            "treatment_value": to_plain(self.treatment_value),
-            "control_value": to_plain(self.control_value),
-            "conditioning": {k: to_plain(v) for k, v in self.conditioning.items()},
-            "outcome_level": to_plain(self.outcome_level),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> EffectQuery:
-        return cls(
-            d["treatment"],
-            d["outcome"],
-            d["treatment_value"],
-            d["control_value"],
-            dict(d.get("conditioning") or {}),
-            d.get("outcome_level"),
-        )
+from deci_core.effects.query import EffectQuery
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,14 @@ import torch
 
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
-from deci_core.effects.estimate import EffectQuery
-from deci_core.effects.query import EffectQueryError, Query, draw_graphs, outside_support, weighted_quantiles
+from deci_core.effects.query import (
+    EffectQuery,
+    EffectQueryError,
+    Query,
+    draw_graphs,
+    outside_support,
+    weighted_quantiles,
+)
 from deci_core.graph.dag import has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"

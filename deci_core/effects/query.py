@@ -1,5 +1,6 @@
-"""Resolving an effect query against a fitted model: names -> indices, values -> encoded tensors,
-and reading the outcome off simulated rows in the user's units.
+"""The effect question: :class:`EffectQuery` (the one value object the API, CLI, UI and samples use),
+and its resolution against a fitted model: names -> indices, values -> encoded tensors, and reading
+the outcome off simulated rows in the user's units.
 
 Works with any fitted object exposing ``encoder_`` (TableEncoder), ``sem_`` (SEM) and
 ``graph_posterior_`` (GraphPosterior): the :class:`~deci_core.model.DECI` facade or a fixed-graph fit.
@@ -7,14 +8,55 @@ Works with any fitted object exposing ``encoder_`` (TableEncoder), ``sem_`` (SEM
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
 from deci_core.errors import DeciError, NotFittedError
+
+
+@dataclass(frozen=True)
+class EffectQuery:
+    """What was asked: ``E[Y | do(T=a)] - E[Y | do(T=b)]``, optionally conditional.
+
+    Attributes:
+        treatment, outcome: variable names.
+        treatment_value, control_value: a and b in the data's units (a level for discrete T).
+        conditioning: modifier name -> value, ``[low, high]`` range (continuous) or list of levels.
+        outcome_level: for a binary/categorical outcome, the level whose probability is compared.
+    """
+
+    treatment: str
+    outcome: str
+    treatment_value: Any
+    control_value: Any
+    conditioning: dict[str, Any] = field(default_factory=dict)
+    outcome_level: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "treatment": self.treatment,
+            "outcome": self.outcome,
+            "treatment_value": to_plain(self.treatment_value),
+            "control_value": to_plain(self.control_value),
+            "conditioning": {k: to_plain(v) for k, v in self.conditioning.items()},
+            "outcome_level": to_plain(self.outcome_level),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EffectQuery:
+        return cls(
+            d["treatment"],
+            d["outcome"],
+            d["treatment_value"],
+            d["control_value"],
+            dict(d.get("conditioning") or {}),
+            d.get("outcome_level"),
+        )
 
 
 class EffectQueryError(DeciError):

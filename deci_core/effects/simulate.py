@@ -36,9 +36,16 @@ import torch
 
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
-from deci_core.effects.estimate import EffectEstimate, EffectQuery
+from deci_core.effects.estimate import EffectEstimate
 from deci_core.effects.linear import linear_backdoor
-from deci_core.effects.query import EffectQueryError, GraphDraws, Query, draw_graphs, outside_support
+from deci_core.effects.query import (
+    EffectQuery,
+    EffectQueryError,
+    GraphDraws,
+    Query,
+    draw_graphs,
+    outside_support,
+)
 from deci_core.graph.dag import descendants, has_path
 
 MIN_EFFECTIVE_ROWS = 30

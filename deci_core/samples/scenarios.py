@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from deci_core.effects.query import EffectQuery
 from deci_core.errors import DataError
 from deci_core.samples.synthetic import SyntheticSEM, random_nonlinear_sem, sem_from_edges
 
@@ -36,16 +37,6 @@ class Units:
     scale: float = 1.0
     decimals: int = 3
     unit: str = "standard deviations"
-
-
-@dataclass(frozen=True)
-class EffectQuery:
-    """An intervention on a data card: do(treatment = treatment_value) vs do(treatment = control_value)."""
-
-    treatment: str
-    outcome: str
-    treatment_value: object
-    control_value: object
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP_DIR
-from tests.report_fixtures import REVIEWED, finished_state
+from tests.ui.report_fixtures import REVIEWED, finished_state
 from ui.bundle import export_bundle
 from ui.report import ReportState
 from ui.state import STATE_KEY, AppState

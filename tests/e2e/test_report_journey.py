@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import assert_air_gapped
-from tests.report_fixtures import finished_state
+from tests.ui.report_fixtures import finished_state
 from ui.bundle import export_bundle
 from ui.model_store import ModelStore
 from ui.report import ReportState

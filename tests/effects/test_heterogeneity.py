@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from deci_core.effects import average_effect, cate_curve, individual_effects
-from tests.effects.conftest import adjacency, fit_fixed
+from tests.known_models import adjacency, fit_fixed
 
 NAMES = ["t", "m", "w", "y"]
 EDGES = [("t", "y"), ("m", "y"), ("w", "y")]

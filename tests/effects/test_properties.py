@@ -19,7 +19,7 @@ from deci_core.effects import (
 )
 from deci_core.effects.query import Query
 from deci_core.graph.dag import descendants
-from tests.effects.conftest import NAMES, adjacency, fit_fixed
+from tests.known_models import NAMES, adjacency, fit_fixed
 
 
 def test_do_leaves_non_descendants_unchanged(linear_model):
@@ -67,7 +67,7 @@ def test_no_directed_path_gives_exactly_zero(linear_model):
 
 
 def linear_model_rows():
-    from tests.effects.conftest import linear_table
+    from tests.known_models import linear_table
 
     return linear_table(20, seed=5)
 

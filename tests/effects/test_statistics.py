@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from deci_core.effects import average_effect, cate_curve, individual_effects, linear_backdoor
-from tests.effects.conftest import TRUE_ATE_PER_UNIT, adjacency, fit_fixed
+from tests.known_models import TRUE_ATE_PER_UNIT, adjacency, fit_fixed
 
 
 def test_ate_within_four_standard_errors(linear_model):

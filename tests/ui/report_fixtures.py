@@ -11,8 +11,9 @@ import pandas as pd
 from deci_core.constraints import Constraints
 from deci_core.data.schema import infer_schema
 from deci_core.effects.curve import CateCurve
-from deci_core.effects.estimate import EffectEstimate, EffectQuery
+from deci_core.effects.estimate import EffectEstimate
 from deci_core.effects.linear import LinearCheck
+from deci_core.effects.query import EffectQuery
 from deci_core.graph.causal_graph import CausalGraph
 from deci_core.samples.synthetic import sem_from_edges
 from ui.effects_session import EffectResult, EffectsState, report_item

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import chain_data
+from tests.known_models import chain_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

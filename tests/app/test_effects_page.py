@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from deci_core.data.schema import infer_schema
 from deci_core.graph.causal_graph import CausalGraph
 from tests.conftest import APP_DIR
-from tests.effects.conftest import NAMES, adjacency
+from tests.known_models import NAMES, adjacency
 from ui.graph_session import GraphSession
 from ui.state import STATE_KEY, AppState, LoadedData
 

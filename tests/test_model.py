@@ -8,7 +8,7 @@ from deci_core.graph.dag import is_dag
 from deci_core.model import DECI, FITTED
 from deci_core.training.callbacks import STOP
 
-from .conftest import FAST, chain_data
+from tests.known_models import FAST, chain_data
 
 
 def test_chain_orientation_is_recovered(fitted_chain):

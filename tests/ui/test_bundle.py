@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.report_fixtures import REVIEWED, finished_state, train_into
+from tests.ui.report_fixtures import REVIEWED, finished_state, train_into
 from ui.bundle import BundleError, export_bundle, load_bundle, read_bundle
 from ui.discovery import current_model
 from ui.model_store import ModelStore
@@ -129,7 +129,7 @@ def test_oversized_bundles_are_refused_before_unpacking(exported, monkeypatch):
 
 
 def test_a_refit_missing_from_the_store_is_left_out(tmp_path):
-    from tests.report_fixtures import train_into
+    from tests.ui.report_fixtures import train_into
 
     store = ModelStore(tmp_path / "store")
     state = finished_state()

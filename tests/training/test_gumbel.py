@@ -12,7 +12,7 @@ from deci_core.graph.dag import is_dag
 from deci_core.graph.distribution import EdgeLogits, gumbel_st_pairs
 from deci_core.model import DECI
 
-from .conftest import FAST
+from tests.known_models import FAST
 
 
 def _masked_logits() -> EdgeLogits:

@@ -14,7 +14,7 @@ import pytest
 from deci_core.data.tables import MAX_UPLOAD_MB, list_sheets, read_table, sniff_text_format
 from deci_core.errors import DataError
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import plotly.offline
 import pytest
 
-from tests.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
+from tests.ui.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
 from ui.graph_session import DISCOVERED
 from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view
 from ui.report_export import PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
@@ -165,7 +165,7 @@ def test_pdf_prints_with_chromium_or_says_how_to_get_one(report, monkeypatch):
 
 
 def test_model_settings_and_discovered_graph_come_from_the_current_run():
-    from tests.report_fixtures import train_into
+    from tests.ui.report_fixtures import train_into
     from ui.discovery import current_model
     from ui.model_store import get_store
 

@@ -1,15 +1,26 @@
-"""Fixtures for the effect tests: a small linear-Gaussian SEM with a closed-form ATE, fitted on its
-true graph (fast: no discovery), and a tiny saved DECI run for the CLI and page tests."""
+"""Small known SEMs for the tests: a nonlinear chain, and a linear-Gaussian SEM with a closed-form ATE
+fitted on its true graph (fast: no discovery). The fixtures that use them are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 import torch
 
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.fixed_graph import FixedGraphModel
+
+FAST = TrainingConfig(seed=0, max_steps=1000, batch_size=256, warmup_steps=300, patience=0, num_threads=1)
+
+
+def chain_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """A -> B -> C with nonlinear mechanisms and non-Gaussian (uniform) noise."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-2, 2, n)
+    b = np.tanh(1.5 * a) * 2 + 0.4 * rng.uniform(-1, 1, n)
+    c = np.sin(1.5 * b) * 1.5 + 0.4 * rng.uniform(-1, 1, n)
+    return pd.DataFrame({"A": a, "B": b, "C": c})
+
 
 NAMES = ["w", "t", "y", "m", "u"]
 EDGES = [("w", "t"), ("w", "y"), ("t", "y"), ("t", "m")]
@@ -40,13 +51,3 @@ def fit_fixed(df: pd.DataFrame, adj: np.ndarray, steps: int = 600) -> FixedGraph
         ModelConfig(noise="gaussian", hidden=16, layers=1), TrainingConfig(seed=0, batch_size=256)
     )
     return model.fit(df, adj, steps=steps)
-
-
-@pytest.fixture(scope="session")
-def linear_data() -> pd.DataFrame:
-    return linear_table()
-
-
-@pytest.fixture(scope="session")
-def linear_model(linear_data) -> FixedGraphModel:
-    return fit_fixed(linear_data, adjacency())
