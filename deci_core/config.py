@@ -37,6 +37,7 @@ PRESETS: dict[str, dict[str, float]] = {
 }
 NOISE_MODELS = ("spline", "gaussian")
 GRADIENT_ESTIMATORS = ("enco", "gumbel_st")
+MISSING_POLICIES = ("model", "drop")
 
 _C = TypeVar("_C", bound="_Config")
 
@@ -95,6 +96,9 @@ class ModelConfig(_Config):
         gradient_estimator: how q(G) gets gradients; ``"enco"`` (per-edge likelihood differences
             over sampled graphs, as in ENCO) or ``"gumbel_st"`` (the DECI paper's Gumbel-softmax
             straight-through estimator: hard graphs forward, relaxed ones backward).
+        missing: what ``fit`` does with missing cells in modelled columns: ``"model"`` (default) keeps
+            every row and learns an amortised imputation network inside the ELBO
+            (:mod:`deci_core.training.imputation`); ``"drop"`` drops the rows with a gap first.
     """
 
     noise: str = "spline"
@@ -106,6 +110,7 @@ class ModelConfig(_Config):
     sparsity: float = 0.03
     belief_strength: float = 0.05
     gradient_estimator: str = "enco"
+    missing: str = "model"
 
     def __post_init__(self) -> None:
         _check(self.noise in NOISE_MODELS, f"noise must be one of {NOISE_MODELS}, got {self.noise!r}.")
@@ -116,6 +121,10 @@ class ModelConfig(_Config):
         _check(
             self.gradient_estimator in GRADIENT_ESTIMATORS,
             f"gradient_estimator must be one of {GRADIENT_ESTIMATORS}, got {self.gradient_estimator!r}.",
+        )
+        _check(
+            self.missing in MISSING_POLICIES,
+            f"missing must be one of {MISSING_POLICIES}, got {self.missing!r}.",
         )
 
 

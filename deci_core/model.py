@@ -8,7 +8,11 @@ Fitted attributes:
     sem_ (:class:`~deci_core.sem.structural.SEM`, on the CPU, in encoded model space),
     graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary).
 
-Missing values are refused by the data layer (a DataError naming the columns); drop those rows first.
+Missing cells: with ``ModelConfig(missing="model")`` (the default) every row is kept; the encoder
+keeps a mask of the observed cells and an amortised imputation network q(x_missing | x_observed)
+learns inside the ELBO with the SEM and q(G) (fitted attribute ``imputer_``, None when the table had
+no gap). ``missing="drop"`` drops the rows with a gap first. ``fit_summary_`` records the policy, the
+missing cells per column and the dropped rows. Infinite values and entirely missing columns are refused.
 Threads: fit sets ``torch.set_num_threads(training_config.threads)`` (default
 ``max(1, min(4, cpu_count // 2))``) and restores the previous value afterwards. ``device="auto"``
 trains on CUDA when available; the fitted SEM is returned to the CPU either way.
@@ -17,6 +21,7 @@ trains on CUDA when available; the fitted SEM is returned to the CPU either way.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +32,8 @@ import torch
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
-from deci_core.data.schema import TableSchema, infer_schema
+from deci_core.data.missing import summarise_missing
+from deci_core.data.schema import TableSchema, drop_missing_rows, infer_schema
 from deci_core.effects.methods import EffectMethods
 from deci_core.errors import DataError, ModelFileError, NotFittedError
 from deci_core.graph.distribution import EdgeLogits
@@ -35,12 +41,17 @@ from deci_core.graph.posterior import GraphPosterior
 from deci_core.io import ModelFiles, read_model, write_model
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback
+from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
 from deci_core.training.threads import torch_threads
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
+OPTIONAL_FITTED = ("imputer_",)
+"""Set by fit and load, but absent on models assembled by hand (read with ``getattr(m, name, None)``)."""
+_IMPUTER = "imputer."
+"""Prefix of the imputation network's tensors in the saved state dict."""
 
 
 class DECI(EffectMethods):
@@ -81,7 +92,9 @@ class DECI(EffectMethods):
         """
         self._clear()
         schema = schema or infer_schema(df)
-        encoder = TableEncoder.fit(df, schema)
+        mc = self.model_config
+        df, gaps = apply_missing_policy(df, schema, mc.missing)
+        encoder = TableEncoder.fit(df, schema, allow_missing=mc.missing == "model")
         if len(encoder.names) < 2:
             raise DataError(f"Causal discovery needs at least 2 modeled variables; got {encoder.names}.")
         constraints = _as_constraints(constraints)
@@ -91,11 +104,12 @@ class DECI(EffectMethods):
         )
         beliefs = torch.as_tensor(np.asarray(constraints.belief_probs(encoder.names), dtype=np.float32))
         device = resolve_device(self.training_config.device)
-        x = encoder.encode(df).to(device)
+        x, observed = encoder.encode_masked(df)
+        x = x.to(device)
         with torch_threads(self.training_config.threads):
             sem = self._new_sem(encoder).to(device)
+            imputer, observed = self._new_imputer(encoder, observed, device)
             graph = EdgeLogits(forbidden, required).to(device)
-            mc = self.model_config
             prior = GraphPrior(mc.sparsity, mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
@@ -105,8 +119,12 @@ class DECI(EffectMethods):
                 prior=prior,
                 callbacks=callbacks,
                 estimator=mc.gradient_estimator,
+                observed=observed,
+                imputer=imputer,
             )
-            summary = refine_fit(sem, graph, x, mc, self.training_config, prior, summary, callbacks)
+            summary = refine_fit(
+                sem, graph, x, mc, self.training_config, prior, summary, callbacks, observed, imputer
+            )
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
@@ -114,7 +132,9 @@ class DECI(EffectMethods):
         )
         self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
         self.sem_ = sem.cpu().eval()
-        self.graph_posterior_, self.fit_summary_ = posterior, summary
+        self.imputer_ = imputer.cpu().eval() if imputer is not None else None
+        self.graph_posterior_ = posterior
+        self.fit_summary_ = replace(summary, missing_policy=mc.missing, **gaps)
         return self
 
     def log_likelihood(self, df: pd.DataFrame, adjacency: np.ndarray | None = None) -> float:
@@ -140,7 +160,7 @@ class DECI(EffectMethods):
             self.constraints_,
             self.graph_posterior_,
             self.fit_summary_,
-            self.sem_.state_dict(),
+            {**self.sem_.state_dict(), **imputer_state(getattr(self, "imputer_", None))},
         )
         return write_model(Path(path), parts)
 
@@ -150,14 +170,30 @@ class DECI(EffectMethods):
         parts = read_model(Path(path))
         model = cls(parts.model_config, parts.training_config)
         sem = model._new_sem(parts.encoder)
+        sem_state = {k: v for k, v in parts.sem_state.items() if not k.startswith(_IMPUTER)}
+        imputer_part = {k[len(_IMPUTER) :]: v for k, v in parts.sem_state.items() if k.startswith(_IMPUTER)}
+        imputer = None
         try:
-            sem.load_state_dict(parts.sem_state, strict=True)
+            sem.load_state_dict(sem_state, strict=True)
+            if imputer_part:
+                imputer = new_imputer(parts.encoder.types, parts.encoder.widths, 0)
+                imputer.load_state_dict(imputer_part, strict=True)
         except RuntimeError as exc:
             raise ModelFileError(f"'{path}' is corrupted or incomplete (weights: {exc}).") from exc
+        model.imputer_ = imputer.eval() if imputer is not None else None
         model.schema_, model.encoder_, model.constraints_ = parts.schema, parts.encoder, parts.constraints
         model.sem_ = sem.eval()
         model.graph_posterior_, model.fit_summary_ = parts.graph_posterior, parts.fit_summary
         return model
+
+    def _new_imputer(
+        self, encoder: TableEncoder, observed: torch.Tensor, device: torch.device
+    ) -> tuple[Imputer | None, torch.Tensor | None]:
+        """The imputation network and the mask on ``device``, or (None, None) for a table without gaps."""
+        if bool(observed.all()):
+            return None, None
+        imputer = new_imputer(encoder.types, encoder.widths, self.training_config.seed)
+        return imputer.to(device), observed.to(device)
 
     def _new_sem(self, encoder: TableEncoder) -> SEM:
         gen = torch.Generator().manual_seed(self.training_config.seed)
@@ -168,12 +204,39 @@ class DECI(EffectMethods):
             raise NotFittedError("This model is not fitted yet: call fit(df) first (or DECI.load(path)).")
 
     def _clear(self) -> None:
-        for name in FITTED:
+        for name in FITTED + OPTIONAL_FITTED:
             self.__dict__.pop(name, None)
 
     def __repr__(self) -> str:
         state = "fitted" if self.is_fitted else "unfitted"
         return f"DECI({self.model_config!r}, {self.training_config!r}) [{state}]"
+
+
+def apply_missing_policy(
+    df: pd.DataFrame, schema: TableSchema, policy: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The rows ``fit`` learns from under a policy, and what it records: missing cells per modelled
+    column and the rows dropped ("drop" drops rows with a gap; "model" keeps them all).
+
+    Raises:
+        DataError: under "drop", every row has a gap.
+    """
+    summary = summarise_missing(df, schema) if schema.modeled else None
+    cells = dict(summary.cells) if summary else {}
+    if policy != "drop" or summary is None or not summary.rows_with_gaps:
+        return df, {"missing_cells": cells, "dropped_rows": 0}
+    kept = drop_missing_rows(df, schema)
+    if kept.empty:
+        raise DataError(
+            f"Every row has a missing value in {[n for n, c in cells.items() if c]}: nothing is left "
+            "after dropping them. Let the model handle the gaps (missing='model') or exclude columns."
+        )
+    return kept, {"missing_cells": cells, "dropped_rows": len(df) - len(kept)}
+
+
+def imputer_state(imputer: Imputer | None) -> dict[str, torch.Tensor]:
+    """The imputer's tensors under the saved-weights prefix (empty without an imputer)."""
+    return {} if imputer is None else {_IMPUTER + k: v for k, v in imputer.state_dict().items()}
 
 
 def _as_constraints(constraints: Any) -> Constraints:

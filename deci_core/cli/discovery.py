@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deci_core.cli.main import load_run, read_csv, read_json, register
-from deci_core.config import PRESETS, TrainingConfig
+from deci_core.cli.main import add_na_values, load_run, read_csv, read_json, register
+from deci_core.config import MISSING_POLICIES, PRESETS, ModelConfig, TrainingConfig
 from deci_core.data.schema import infer_schema
 from deci_core.errors import DataError
 from deci_core.graph.dag import is_dag
@@ -25,6 +25,14 @@ def _fit_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--types", help='JSON file {"column": "continuous" | "binary" | "categorical" | "excluded"}'
     )
+    parser.add_argument(
+        "--missing",
+        choices=MISSING_POLICIES,
+        default="model",
+        help="missing cells: 'model' (default) keeps every row and imputes inside the model; "
+        "'drop' drops the rows with a missing modelled value",
+    )
+    add_na_values(parser)
 
 
 @register("fit", "Learn a graph posterior and SEM from a CSV file.", _fit_args)
@@ -32,7 +40,7 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
     from deci_core.constraints import Constraints
     from deci_core.model import DECI
 
-    df = read_csv(args.data)
+    df = read_csv(args.data, args.na_values)
     schema = infer_schema(df)
     if args.types:
         types = read_json(args.types, "Types")
@@ -43,7 +51,8 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         Constraints.from_dict(read_json(args.constraints, "Constraints")) if args.constraints else None
     )
     training = TrainingConfig(seed=args.seed, preset=args.preset, max_seconds=args.max_seconds)
-    model = DECI(training_config=training).fit(df, constraints, schema, callbacks=[_stderr_progress])
+    config = ModelConfig(missing=args.missing)
+    model = DECI(config, training).fit(df, constraints, schema, callbacks=[_stderr_progress])
     out = Path(args.out)
     model.save(out)
     model.graph_posterior_.edge_probs.to_csv(out / "edge_probs.csv")
@@ -58,6 +67,15 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         "num_edges": len(edges),
         "edges": [list(e) for e in edges],
         "acyclic": True,
+        "missing": {
+            "policy": summary.missing_policy,
+            "na_values": list(args.na_values),
+            "cells": summary.missing_cells,
+            "rows": len(df),
+            "rows_used": summary.rows,
+            "dropped_rows": summary.dropped_rows,
+        },
+        "excluded": {v.name: v.reason for v in schema.variables if v.type.value == "excluded"},
     }
 
 

@@ -4,7 +4,9 @@ Registered in :mod:`deci_core.cli.main`.
 
 Each prints one JSON object on stdout (``estimate``, ``std_error``, ``interval_95``, ``num_graphs``,
 ``num_samples`` at least; ``counterfactual`` adds ``factual`` and ``counterfactual``; ``ite`` writes
-``effect, lower_95, upper_95`` per input row, in the input's order, to ``--out``). Values are in the
+``effect, lower_95, upper_95`` per input row, in the input's order, to ``--out``; rows with gaps are
+accepted when the model was fitted with its imputation network, and their effects average over
+imputations; ``--na-values`` says which cell texts are missing, as for ``fit``). Values are in the
 data's own units; a binary variable's two levels may be named 0 and 1 (or 0.0 / 1.0), a
 categorical's by label. ``--condition X=v`` conditions on a value, ``X=low..high`` on a range and
 ``X=a,b`` on a set of levels. Expected errors: one line on stderr, exit code 2.
@@ -16,7 +18,7 @@ import argparse
 import math
 from typing import Any
 
-from deci_core.cli.main import load_run, read_csv, register
+from deci_core.cli.main import add_na_values, load_run, read_csv, register
 from deci_core.effects.individual import counterfactual, individual_effects
 from deci_core.effects.methods import training_rows
 from deci_core.effects.query import EffectQueryError
@@ -61,6 +63,7 @@ def _counterfactual_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", required=True, metavar="T=v", help="value to set (repeatable)")
     p.add_argument("--outcome", required=True)
     p.add_argument("--abduction-draws", type=int, default=None)
+    add_na_values(p)
 
 
 def _ite_args(p: argparse.ArgumentParser) -> None:
@@ -68,6 +71,7 @@ def _ite_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="CSV with the model's columns")
     p.add_argument("--out", required=True, help="CSV to write: effect, lower_95, upper_95 per input row")
     p.add_argument("--abduction-draws", type=int, default=None)
+    add_na_values(p)
 
 
 @register("ate", "Average treatment effect E[Y|do(T=a)] - E[Y|do(T=b)].", _ate_args)
@@ -97,7 +101,7 @@ def cate_command(args: argparse.Namespace) -> dict[str, Any]:
 @register("counterfactual", "One row's outcome had a variable been set to a value.", _counterfactual_args)
 def counterfactual_command(args: argparse.Namespace) -> dict[str, Any]:
     model = load_run(args.run_dir)
-    df = read_csv(args.data)
+    df = read_csv(args.data, args.na_values)
     if not 0 <= args.row < len(df):
         raise EffectQueryError(f"--row must be between 0 and {len(df) - 1}; got {args.row}.")
     sets = dict(_assignment(s) for s in args.set)
@@ -117,7 +121,7 @@ def counterfactual_command(args: argparse.Namespace) -> dict[str, Any]:
 @register("ite", "Every row's individual effect, written to a CSV.", _ite_args)
 def ite_command(args: argparse.Namespace) -> dict[str, Any]:
     model = load_run(args.run_dir)
-    df = read_csv(args.data)
+    df = read_csv(args.data, args.na_values)
     result = individual_effects(
         model,
         df,

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from deci_core.data.missing import CLI_NA_VALUES, parse_na_values
 from deci_core.data.plain import json_default
 from deci_core.errors import DataError, DeciError
 
@@ -95,14 +96,27 @@ def _load_commands() -> None:
         importlib.import_module(module)
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV table; raise DataError with the reason when it cannot be read."""
+def read_csv(path: str | Path, na_values: Sequence[str] = CLI_NA_VALUES) -> pd.DataFrame:
+    """Read a CSV table, with exactly ``na_values`` (and the empty cell) read as missing; raise
+    DataError with the reason when it cannot be read."""
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(path, keep_default_na=False, na_values=list(dict.fromkeys(["", *na_values])))
     except FileNotFoundError as exc:
         raise DataError(f"Data file '{path}' does not exist.") from exc
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"Data file '{path}' could not be read as CSV: {exc}") from exc
+
+
+def add_na_values(parser: argparse.ArgumentParser) -> None:
+    """The ``--na-values`` option of the commands that read a CSV."""
+    parser.add_argument(
+        "--na-values",
+        type=parse_na_values,
+        default=CLI_NA_VALUES,
+        metavar="TOKENS",
+        help="comma-separated cell texts read as missing (default: NA,NaN; an empty cell always is); "
+        "--na-values '' reads only empty cells as missing, so a level called NA or None is kept",
+    )
 
 
 def read_json(path: str | Path, what: str) -> Any:

@@ -6,6 +6,10 @@ and back:
 - continuous: standardised, ``(x - mean) / std`` (the inverse gives effects in the user's units);
 - binary: 0 / 1, where ``categories[1]`` is the level coded 1;
 - categorical: one-hot over ``categories`` (k columns).
+
+Tables with gaps: :meth:`TableEncoder.encode_masked` encodes the observed cells and returns the mask
+of observed variables (a missing cell is encoded as zeros: the model never reads it, see
+:mod:`deci_core.training.imputation`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deci_core.data.missing import check_no_empty_column
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import TableSchema, VariableSpec, VariableType, check_modeled_values
 from deci_core.errors import DataError
@@ -31,17 +36,24 @@ class TableEncoder:
     stds: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, df: pd.DataFrame, schema: TableSchema) -> TableEncoder:
-        """Learn scaling from ``df``. Raises DataError on missing/infinite values or bad levels."""
+    def fit(cls, df: pd.DataFrame, schema: TableSchema, allow_missing: bool = False) -> TableEncoder:
+        """Learn scaling from ``df`` (from the observed cells when ``allow_missing``).
+
+        Raises:
+            DataError: infinite values, bad levels, missing values (unless ``allow_missing``), or a
+                modelled column that is entirely missing.
+        """
         if not schema.modeled:
             raise DataError("No variable to model: every column is excluded. Include at least two.")
-        check_modeled_values(df, schema)
+        if allow_missing:
+            check_no_empty_column(df, schema)
+        check_modeled_values(df, schema, allow_missing)
         means, stds = {}, {}
         for spec in schema.modeled:
             if spec.type is VariableType.CONTINUOUS:
                 x = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=float)
-                means[spec.name] = float(x.mean())
-                stds[spec.name] = float(x.std()) or 1.0
+                means[spec.name] = float(np.nanmean(x))
+                stds[spec.name] = float(np.nanstd(x)) or 1.0
         return cls(schema.modeled, means, stds)
 
     @property
@@ -84,6 +96,28 @@ class TableEncoder:
             raise DataError(f"Column(s) {missing} are missing from the table.")
         check_modeled_values(df, TableSchema(self.specs))
         return torch.cat([self._encode_column(df[s.name], s) for s in self.specs], dim=1)
+
+    def encode_masked(self, df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rows with gaps -> (x (n, num_columns) float32, observed (n, d) bool).
+
+        Missing cells are encoded as zeros (0 is a continuous variable's mean); ``observed[r, i]`` is
+        False where variable i is missing in row r. Infinite values are still refused.
+        """
+        absent = [n for n in self.names if n not in df.columns]
+        if absent:
+            raise DataError(f"Column(s) {absent} are missing from the table.")
+        check_modeled_values(df, TableSchema(self.specs), allow_missing=True)
+        observed = torch.from_numpy(df[self.names].notna().to_numpy(dtype=bool, copy=True))
+        blocks = []
+        for i, spec in enumerate(self.specs):
+            col = df[spec.name]
+            seen = observed[:, i].numpy()
+            block = torch.zeros(len(df), self.widths[i])
+            if seen.any():
+                block[torch.from_numpy(seen)] = self._encode_column(col[seen], spec)
+            blocks.append(block)
+        x = torch.cat(blocks, dim=1) if blocks else torch.zeros(len(df), 0)
+        return x, observed
 
     def _encode_column(self, col: pd.Series, spec: VariableSpec) -> torch.Tensor:
         if spec.type is VariableType.CONTINUOUS:

@@ -8,7 +8,8 @@ table and a schema, turns rows into a float tensor and back:
 - binary: 0 / 1, where ``categories[1]`` is the level coded 1;
 - categorical: one-hot over ``categories`` (k columns).
 
-Missing values are refused with a message naming the columns: the app offers to drop those rows.
+Missing values are refused with a message naming the columns, unless the caller lets the model handle
+them (:meth:`TableEncoder.encode_masked`, :mod:`deci_core.data.missing`).
 """
 
 from __future__ import annotations
@@ -203,12 +204,13 @@ def _levels_for(col: pd.Series, new_type: VariableType, name: str) -> tuple[Any,
     return levels
 
 
-def check_modeled_values(df: pd.DataFrame, schema: TableSchema) -> None:
-    """Raise a DataError naming every modeled column with missing or infinite values."""
+def check_modeled_values(df: pd.DataFrame, schema: TableSchema, allow_missing: bool = False) -> None:
+    """Raise a DataError naming every modeled column with missing (unless ``allow_missing``) or
+    infinite values."""
     names = schema.names
     missing = df[names].isna().sum()
     bad = {n: int(c) for n, c in missing.items() if c}
-    if bad:
+    if bad and not allow_missing:
         listed = ", ".join(f"'{n}' ({c} missing)" for n, c in bad.items())
         raise DataError(f"Missing values in {listed}: drop those rows or exclude the columns.")
     continuous = [v.name for v in schema.modeled if v.type is VariableType.CONTINUOUS]

@@ -8,6 +8,11 @@ excludes or flags those columns and :mod:`deci_core.data.profiling` explains the
 
 A file must have at least two columns and one row: an analysis needs two variables, and a file
 that reads as one column is more often a delimiter we could not recognise, so it is an error.
+
+Missing cells: ``na_values`` lists the tokens read as missing (default
+:data:`~deci_core.data.missing.MISSING_TOKENS`; an empty cell always is). A token left out of it is a
+real value, e.g. a level literally called "None". :func:`missing_token_counts` reports, per column,
+which of those tokens the file holds, so the reader's choice is visible.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from deci_core.data.missing import MISSING_TOKENS, token_counts
 from deci_core.errors import DataError
 
 MAX_UPLOAD_MB = 200
@@ -47,7 +54,12 @@ class TextFormat:
 
 
 def read_table(
-    content: bytes, filename: str, *, sheet: str | None = None, max_bytes: int = MAX_UPLOAD_MB * 1024 * 1024
+    content: bytes,
+    filename: str,
+    *,
+    sheet: str | None = None,
+    max_bytes: int = MAX_UPLOAD_MB * 1024 * 1024,
+    na_values: Sequence[str] = MISSING_TOKENS,
 ) -> pd.DataFrame:
     """Read an uploaded file into a DataFrame with string column names.
 
@@ -56,6 +68,7 @@ def read_table(
         filename: its name; the suffix picks the reader (csv, tsv, txt, parquet, xlsx).
         sheet: the Excel sheet to read (default: the first).
         max_bytes: files larger than this are refused.
+        na_values: cell texts read as missing (surrounding spaces ignored); the empty cell always is.
 
     Raises:
         DataError: the file is too large, empty, unreadable, has no rows, a single column or
@@ -69,18 +82,69 @@ def read_table(
         )
     if not content.strip():
         raise DataError(f"'{filename}' is empty: choose a file with a header row and data rows.")
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    tokens = tuple(dict.fromkeys(["", *na_values]))
+    suffix = _suffix(filename)
     if suffix in TEXT_SUFFIXES:
-        df = _read_text(content, filename)
+        df = _read_text(content, filename, tokens)
     elif suffix == "parquet":
-        df = _read_parquet(content, filename)
+        df = _tokens_to_missing(_read_parquet(content, filename), tokens)
     elif suffix == "xlsx":
-        df = _read_excel(content, filename, sheet)
-    elif suffix == "xls":
-        raise DataError(f"'{filename}' is an old Excel (.xls) file: save it as .xlsx or CSV and upload that.")
+        df = _tokens_to_missing(_read_excel(content, filename, sheet), tokens)
     else:
-        raise DataError(f"'{filename}' is not a supported file: use one of {', '.join(SUPPORTED_SUFFIXES)}.")
+        _refuse_suffix(suffix, filename)
     return _check_shape(df, filename)
+
+
+def missing_token_counts(
+    content: bytes, filename: str, *, sheet: str | None = None, tokens: Sequence[str] = MISSING_TOKENS
+) -> dict[str, dict[str, int]]:
+    """{column: {token: cells}} for each candidate missing token the file holds (empty cells as "").
+
+    Reads every cell as raw text, so the counts do not depend on what ``read_table`` treats as missing.
+    """
+    suffix = _suffix(filename)
+    if suffix in TEXT_SUFFIXES:
+        text, encoding = _decode(content, filename)
+        fmt = _sniff(text, encoding)
+        try:
+            raw = pd.read_csv(
+                io.StringIO(text), sep=fmt.delimiter, dtype=str, keep_default_na=False, na_filter=False
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+            return {}
+    elif suffix == "parquet":
+        raw = _read_parquet(content, filename)
+    elif suffix == "xlsx":
+        raw = _read_excel(content, filename, sheet)
+    else:
+        _refuse_suffix(suffix, filename)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return token_counts(raw, tuple(tokens))
+
+
+def _suffix(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def _refuse_suffix(suffix: str, filename: str) -> None:
+    if suffix == "xls":
+        raise DataError(f"'{filename}' is an old Excel (.xls) file: save it as .xlsx or CSV and upload that.")
+    raise DataError(f"'{filename}' is not a supported file: use one of {', '.join(SUPPORTED_SUFFIXES)}.")
+
+
+def _tokens_to_missing(df: pd.DataFrame, tokens: tuple[str, ...]) -> pd.DataFrame:
+    """Text cells equal to a token become missing (Parquet, Excel); all-number columns become numeric."""
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue
+        is_token = col.map(lambda v: isinstance(v, str) and v.strip() in tokens).astype(bool)
+        if is_token.any():
+            col = col.mask(is_token)
+            numbers = pd.to_numeric(col, errors="coerce")
+            out[name] = numbers if numbers.notna().sum() == col.notna().sum() else col
+    return out
 
 
 def list_sheets(content: bytes) -> list[str]:
@@ -104,13 +168,20 @@ def sniff_text_format(content: bytes, filename: str = "the file") -> TextFormat:
     return _sniff(text, encoding)
 
 
-def _read_text(content: bytes, filename: str) -> pd.DataFrame:
+def _read_text(content: bytes, filename: str, tokens: tuple[str, ...]) -> pd.DataFrame:
     text, encoding = _decode(content, filename)
     fmt = _sniff(text, encoding)
     header = next(csv.reader(io.StringIO(text), delimiter=fmt.delimiter), [])
     _check_duplicates([h.strip() for h in header], filename)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=fmt.delimiter, decimal=fmt.decimal, skipinitialspace=True)
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=fmt.delimiter,
+            decimal=fmt.decimal,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=list(tokens),
+        )
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"'{filename}' has no columns: the first line must name the columns.") from exc
     except (pd.errors.ParserError, ValueError) as exc:

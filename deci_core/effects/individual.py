@@ -16,6 +16,11 @@ treatment's fitted conditional distribution on the most probable graph (continuo
 base draw beyond +-1.96; discrete: the arm's level has probability below 2.5%). For those rows the
 effect extrapolates the outcome's function beyond the data and can be far off even when the average
 effect is right (bench/RESULTS.md, heterogeneous effects).
+
+Rows with gaps (a model fitted with ``missing="model"`` on a table with gaps has an imputation
+network, ``imputer_``): every abduction draw first fills the row's missing cells with a draw from
+q(x_missing | x_observed), so a row's effect averages over its imputations (at least
+``IMPUTATION_DRAWS`` of them); ``outside_data`` reads the row completed by q's most likely values.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from deci_core.effects.query import (
 from deci_core.graph.dag import has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
+IMPUTATION_DRAWS = 16
+"""Imputations averaged per row when the rows have gaps."""
 
 
 @dataclass(frozen=True)
@@ -172,8 +179,8 @@ def individual_effects(
         batch_rows: rows per SEM pass (memory bound).
     """
     q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
-    x = q.encoder.encode(df).to(q.device)
-    k = _draws(q, abduction_draws)
+    rows = _Rows.of(model, q, df)
+    k = _draws(q, abduction_draws, rows.has_gaps)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     per_graph = np.zeros((len(draws.graphs), len(df)))
     for g, graph in enumerate(draws.graphs):
@@ -182,8 +189,8 @@ def individual_effects(
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
         for start in range(0, len(df), batch_rows):
-            xb = x[start : start + batch_rows]
-            per_graph[g, start : start + len(xb)] = _row_effects(q, xb, adj, k, gen)
+            xb = rows.slice(start, start + batch_rows)
+            per_graph[g, start : start + len(xb[0])] = _row_effects(q, xb, adj, k, gen)
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
@@ -195,7 +202,7 @@ def individual_effects(
     outside = (
         np.concatenate(
             [
-                outside_support(q, x[start : start + batch_rows], q.adjacency(draws.graphs[0]))
+                outside_support(q, rows.most_likely(start, start + batch_rows), q.adjacency(draws.graphs[0]))
                 for start in range(0, len(df), batch_rows)
             ]
         )
@@ -207,10 +214,59 @@ def individual_effects(
     )
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Encoded rows (n, C) on the query's device; with gaps, their mask (n, d) and the imputer."""
+
+    x: torch.Tensor
+    observed: torch.Tensor | None = None
+    imputer: Any = None
+
+    @classmethod
+    def of(cls, model: Any, q: Query, df: pd.DataFrame) -> _Rows:
+        x, observed = q.encoder.encode_masked(df)
+        if bool(observed.all()):
+            return cls(x.to(q.device))
+        imputer = getattr(model, "imputer_", None)
+        if imputer is None:
+            gaps = [n for n, c in zip(q.encoder.names, (~observed).sum(0).tolist(), strict=True) if c]
+            raise EffectQueryError(
+                f"The rows have missing values in {gaps}, and this model was fitted without gaps, so it "
+                "has no imputation network: fill or drop those rows, or refit on the table with its gaps "
+                "(missing policy 'model')."
+            )
+        return cls(x.to(q.device), observed.to(q.device), imputer.to(q.device))
+
+    @property
+    def has_gaps(self) -> bool:
+        return self.observed is not None
+
+    def slice(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor | None, Any]:
+        mask = None if self.observed is None else self.observed[start:stop]
+        return self.x[start:stop], mask, self.imputer
+
+    def most_likely(self, start: int, stop: int) -> torch.Tensor:
+        x, mask, imputer = self.slice(start, stop)
+        return x if imputer is None else imputer.most_likely(x, mask)
+
+    def repeated(self, k: int, generator: torch.Generator) -> torch.Tensor:
+        """The rows k times over (kn, C), gaps filled with a fresh imputation each time."""
+        x = self.x.repeat(k, 1)
+        if self.imputer is None:
+            return x
+        return self.imputer.sample(x, self.observed.repeat(k, 1), generator)[0]
+
+
 @torch.no_grad()
-def _row_effects(q: Query, x: torch.Tensor, adj: torch.Tensor, k: int, gen: torch.Generator) -> np.ndarray:
-    n = x.shape[0]
-    z = q.sem.sample_to_noise(x.repeat(k, 1), adj, gen)
+def _row_effects(
+    q: Query,
+    rows: tuple[torch.Tensor, torch.Tensor | None, Any],
+    adj: torch.Tensor,
+    k: int,
+    gen: torch.Generator,
+) -> np.ndarray:
+    n = rows[0].shape[0]
+    z = q.sem.sample_to_noise(_Rows(*rows).repeated(k, gen), adj, gen)
     xa, xb = q.arms(z, adj)
     diff = q.readout(xa, adj, expected=False) - q.readout(xb, adj, expected=False)
     return diff.double().reshape(k, n).mean(0).cpu().numpy()
@@ -243,17 +299,17 @@ def counterfactual(
     q = Query(model, first, outcome, value0, value0, outcome_level)
     if outcome in interventions:
         raise EffectQueryError(f"'{outcome}' is set by the intervention: pick another outcome to predict.")
-    x = q.encoder.encode(frame.reset_index(drop=True)).to(q.device)
+    rows = _Rows.of(model, q, frame.reset_index(drop=True))
     interventions = {name: q.canonical(name, v) for name, v in interventions.items()}
     actions = {q.index(name): q.encode(name, v).to(q.device) for name, v in interventions.items()}
-    k = _draws(q, abduction_draws)
+    k = _draws(q, abduction_draws, rows.has_gaps)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     values, first_row, levels = [], None, []
     for g, graph in enumerate(draws.graphs):
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
         with torch.no_grad():
-            z = q.sem.sample_to_noise(x.repeat(k, 1), adj, gen)
+            z = q.sem.sample_to_noise(rows.repeated(k, gen), adj, gen)
             xc = q.sem.noise_to_sample(z, adj, actions)
         values.append(float(q.readout(xc, adj, expected=False).double().mean()))
         if q.discrete:
@@ -287,10 +343,10 @@ def counterfactual(
     )
 
 
-def _draws(q: Query, requested: int | None) -> int:
+def _draws(q: Query, requested: int | None, has_gaps: bool = False) -> int:
     if requested is not None:
         if requested < 1:
             raise EffectQueryError(f"abduction_draws must be at least 1, got {requested}.")
-        return int(requested)
+        return max(int(requested), IMPUTATION_DRAWS) if has_gaps else int(requested)
     discrete = any(t is not VariableType.CONTINUOUS for t in q.encoder.types)
-    return 16 if discrete else 1
+    return 16 if discrete or has_gaps else 1

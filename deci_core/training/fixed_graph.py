@@ -3,7 +3,8 @@
 Uses the engine's training loop in fixed-graph mode (:func:`deci_core.training.loop.train` with
 ``adjacency``): no graph logits, no ENCO graph samples, no acyclicity schedule, so each step is one
 likelihood evaluation on a single graph, many times cheaper than a discovery step.
-The refitted model's graph posterior is a point mass on the given DAG.
+The refitted model's graph posterior is a point mass on the given DAG. A table with gaps is fitted
+with a fresh imputation network trained jointly (as in discovery, :mod:`deci_core.training.imputation`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from deci_core.errors import GraphError
 from deci_core.graph.dag import is_dag
 from deci_core.graph.posterior import GraphPosterior
 from deci_core.sem.structural import SEM
+from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.threads import torch_threads
 
@@ -117,19 +119,48 @@ def refit_on_graph(
         if warm_start
         else fresh_sem(model.encoder_, model.model_config, config.seed)
     )
-    summary = train_fixed(sem, model.encoder_.encode(df), adj, config, callbacks)
+    model_config = getattr(model, "model_config", None)
+    x, observed, imputer = masked_inputs(model.encoder_, df, model_config, config.seed)
+    summary = train_fixed(sem, x, adj, config, callbacks, observed, imputer)
     new = copy.copy(model)
     new.sem_, new.graph_posterior_ = sem, point_posterior(names, adj)
     new.fit_summary_, new.num_rows_ = summary, len(df)
+    new.imputer_ = imputer.eval() if imputer is not None else None
     return new
+
+
+def masked_inputs(
+    encoder: TableEncoder, df: pd.DataFrame, model_config: ModelConfig | None, seed: int
+) -> tuple[torch.Tensor, torch.Tensor | None, Imputer | None]:
+    """Encoded rows, and for a table with gaps the mask and a fresh imputer (else None, None).
+
+    Raises:
+        DataError: the table has gaps and the model's policy is "drop" (drop them first).
+    """
+    x, observed = encoder.encode_masked(df)
+    if bool(observed.all()):
+        return x, None, None
+    if model_config is not None and model_config.missing == "drop":
+        encoder.encode(df)  # raises the DataError that names the columns with gaps
+    return x, observed, new_imputer(encoder.types, encoder.widths, seed)
 
 
 def fresh_sem(encoder: TableEncoder, model_config: ModelConfig, seed: int) -> SEM:
     return SEM(encoder.types, encoder.widths, model_config, torch.Generator().manual_seed(int(seed)))
 
 
-def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConfig, callbacks) -> Any:
-    """Two phases (see LEARNING_RATE) on one CPU thread by default; progress counts steps across both."""
+def train_fixed(
+    sem: SEM,
+    x: torch.Tensor,
+    adj: np.ndarray,
+    config: TrainingConfig,
+    callbacks,
+    observed: torch.Tensor | None = None,
+    imputer: Imputer | None = None,
+) -> Any:
+    """Two phases (see LEARNING_RATE) on one CPU thread by default; progress counts steps across both.
+
+    With ``observed`` and ``imputer`` the gaps are imputed jointly (see :func:`train`)."""
     sem.train()
     total = config.steps
     first = max(1, int(round(FIRST_SHARE * total)))
@@ -150,11 +181,15 @@ def train_fixed(sem: SEM, x: torch.Tensor, adj: np.ndarray, config: TrainingConf
         for phase in phases:
             phase = replace(phase, max_seconds=max(config.seconds - seconds, 1.0))
             shifted = [_shift(cb, done, total) for cb in callbacks]
-            summary = train(sem, x, phase, adjacency=adjacency, callbacks=shifted)
+            summary = train(
+                sem, x, phase, adjacency=adjacency, callbacks=shifted, observed=observed, imputer=imputer
+            )
             done, seconds = done + summary.steps, seconds + summary.seconds
             if summary.stopped == "max_seconds":
                 break
     sem.eval()
+    if imputer is not None:
+        imputer.eval()
     return replace(summary, steps=done, seconds=round(seconds, 3))
 
 

@@ -5,13 +5,17 @@ fixed-graph fitting (``adjacency`` given: learn only the SEM's functions and noi
 ``refit_on_graph`` builds on). Stops at ``TrainingConfig.steps``, at ``TrainingConfig.seconds``, or
 when converged: the edge probabilities (or, for a fixed graph, the smoothed objective) stopped moving
 for ``patience`` steps.
+
+Data with gaps: given ``observed`` (the mask) and an ``imputer``, every minibatch's gaps are filled
+with a fresh draw from the imputer, which learns jointly with the SEM (and q(G)); its entropy joins
+the objective (:mod:`deci_core.training.imputation`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +25,7 @@ from deci_core.config import TrainingConfig
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.imputation import Imputer
 from deci_core.training.lagrangian import AugmentedLagrangian
 from deci_core.training.objective import GraphPrior, StepTerms, discovery_terms, fixed_graph_terms
 
@@ -36,6 +41,8 @@ class FitSummary:
     :mod:`deci_core.training.refine`).
     ``rows`` is the number of training rows (0 when unknown, e.g. files saved before it was recorded);
     effect estimates use it for the finite-data part of their uncertainty.
+    ``missing_policy`` ("model" or "drop"; "" when unknown), ``missing_cells`` (modelled column ->
+    missing cells in the table given to fit) and ``dropped_rows`` say how gaps were handled.
     """
 
     steps: int
@@ -46,6 +53,9 @@ class FitSummary:
     stopped: str
     rows: int = 0
     refine_moves: int = 0
+    missing_policy: str = ""
+    missing_cells: dict[str, int] = field(default_factory=dict)
+    dropped_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +71,8 @@ def train(
     adjacency: torch.Tensor | None = None,
     callbacks: Iterable[Callback] = (),
     estimator: str = "enco",
+    observed: torch.Tensor | None = None,
+    imputer: Imputer | None = None,
 ) -> FitSummary:
     """Fit ``sem`` (and ``graph``, in discovery mode) to encoded data in place.
 
@@ -71,12 +83,16 @@ def train(
         adjacency: (d, d) fixed graph (fixed-graph mode); exactly one of graph / adjacency.
         callbacks: see :mod:`deci_core.training.callbacks`.
         estimator: q(G)'s gradient estimator, ``"enco"`` or ``"gumbel_st"`` (ModelConfig.gradient_estimator).
+        observed: (N, d) bool mask of observed cells (with ``imputer``; x is 0 where missing).
+        imputer: q(x_missing | x_observed), trained jointly (module docstring).
 
     Raises:
         FitCancelled: a callback asked to stop (parameters are then partly trained: discard them).
     """
     if (graph is None) == (adjacency is None):
         raise ValueError("train needs exactly one of graph (discovery) or adjacency (fixed graph)")
+    if (observed is None) != (imputer is None):
+        raise ValueError("train needs both observed and imputer, or neither")
     callbacks = list(callbacks)
     device = x.device
     gen_cpu = torch.Generator().manual_seed(config.seed)
@@ -84,6 +100,8 @@ def train(
     groups = [{"params": sem.parameters(), "lr": config.learning_rate}]
     if graph is not None:
         groups.append({"params": graph.parameters(), "lr": config.graph_learning_rate})
+    if imputer is not None:
+        groups.append({"params": imputer.parameters(), "lr": config.learning_rate})
     optimizer = torch.optim.Adam(groups)
     lagrangian = AugmentedLagrangian(rho=config.al_rho)
     state = _RunState(config, time.perf_counter())
@@ -91,12 +109,15 @@ def train(
     h_window: list[float] = []
     while True:
         idx = torch.randint(x.shape[0], (batch,), generator=gen_cpu).to(device)
+        xb, entropy = x[idx], None
+        if imputer is not None:
+            xb, entropy = imputer.sample(xb, observed[idx], gen_dev)
         if graph is not None:
             assert prior is not None
             terms = discovery_terms(
                 sem,
                 graph.probs(),
-                x[idx],
+                xb,
                 prior,
                 lagrangian.penalty,
                 x.shape[0],
@@ -106,7 +127,10 @@ def train(
                 estimator,
             )
         else:
-            terms = fixed_graph_terms(sem, adjacency, x[idx])
+            terms = fixed_graph_terms(sem, adjacency, xb)
+        if entropy is not None:  # the ELBO's H(q(x_m | x_o)), per row like the likelihood
+            h_q = entropy.mean()
+            terms = replace(terms, loss=terms.loss - h_q, objective=terms.objective - float(h_q.detach()))
         loss = terms.loss
         if getattr(sem.noise, "shape_prior", 0.0) > 0:
             loss = loss + sem.noise.shape_penalty() / x.shape[0]

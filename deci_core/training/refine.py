@@ -36,6 +36,7 @@ from deci_core.sem.functions import uniform_init
 from deci_core.sem.noise import make_noise
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.imputation import Imputer
 from deci_core.training.loop import FitSummary, edge_probs, train
 from deci_core.training.objective import GraphPrior
 
@@ -346,12 +347,18 @@ def refine_fit(
     prior: GraphPrior,
     summary: FitSummary,
     callbacks: Iterable[Callback] = (),
+    observed: torch.Tensor | None = None,
+    imputer: Imputer | None = None,
 ) -> FitSummary:
     """Refine q(G)'s most probable graph in place, within what is left of the time budget.
 
     Each pair a move changed gets its new state with probability ``sigmoid(gain)`` (the held-out
     log-odds), the old states sharing the rest; the SEM then trains for ``ADAPT_STEPS`` steps with
     q fixed, so its networks fit the new parent sets.
+
+    Data with gaps (``observed`` and ``imputer``): the candidates are scored on the rows completed
+    by one draw from the trained imputer (a single stochastic imputation keeps the spread a mean
+    fill would shrink), and the adaptation keeps training the imputer with the SEM.
 
     Returns:
         ``summary`` with the refinement's seconds added and ``refine_moves`` set.
@@ -363,7 +370,8 @@ def refine_fit(
     probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
     adjacency = most_probable_dag(probs, forbidden, required)
-    scores = ConditionalScores(x, sem.col_var, continuous, model_config, config.seed)
+    completed = _completed(x, observed, imputer, config.seed)
+    scores = ConditionalScores(completed, sem.col_var, continuous, model_config, config.seed)
 
     def report(done: bool = False) -> None:
         elapsed = summary.seconds + time.perf_counter() - start
@@ -389,11 +397,22 @@ def refine_fit(
         _apply(graph, probs, adjacency, result)
         steps = ADAPT_STEPS
         adapt = replace(config, max_steps=steps, warmup_steps=steps, patience=0, seed=config.seed + 7)
-        train(sem, x, adapt, graph=graph, prior=prior)
+        train(sem, x, adapt, graph=graph, prior=prior, observed=observed, imputer=imputer)
     report(done=True)
     seconds = summary.seconds + time.perf_counter() - start
     edges = int((edge_probs(graph) > 0.5).sum())
     return replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+
+
+def _completed(
+    x: torch.Tensor, observed: torch.Tensor | None, imputer: Imputer | None, seed: int
+) -> torch.Tensor:
+    """x with its gaps filled by one seeded draw from the imputer (x itself without gaps)."""
+    if imputer is None or observed is None:
+        return x
+    generator = torch.Generator(device=x.device).manual_seed(int(seed) + 11)
+    with torch.no_grad():
+        return imputer.sample(x, observed, generator)[0]
 
 
 def _apply(graph: EdgeLogits, probs: np.ndarray, before: np.ndarray, result: Refinement) -> None:
