@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from deci_core.data.missing import mar_warnings
 from deci_core.data.schema import MAX_CATEGORIES, TableSchema, VariableType, drop_missing_rows, infer_schema
 
 MIN_ROWS = 100
@@ -46,7 +47,8 @@ class Profile:
 
     Attributes:
         rows: rows in the table as read.
-        usable_rows: rows left once rows with a missing or infinite value in a modelled column are dropped.
+        usable_rows: rows the model learns from: under the "drop" policy, the rows without a missing or
+            infinite value in a modelled column; under "model", the rows without an infinite value.
         columns: one summary per column, in the table's order.
         warnings: plain-words findings, most important first.
     """
@@ -63,12 +65,31 @@ class Profile:
         return frame.rename(columns={"name": "column"})
 
 
-def profile_table(df: pd.DataFrame, schema: TableSchema | None = None) -> Profile:
-    """Summarise ``df`` column by column and list what deserves the analyst's attention."""
+def profile_table(
+    df: pd.DataFrame, schema: TableSchema | None = None, missing_policy: str = "drop"
+) -> Profile:
+    """Summarise ``df`` column by column and list what deserves the analyst's attention.
+
+    ``missing_policy`` ("drop" or "model", see :class:`~deci_core.config.ModelConfig`) sets which
+    rows count as usable.
+    """
     schema = schema or infer_schema(df)
     columns = tuple(_summarise(df[spec.name], spec.name, spec.type, spec.reason) for spec in schema.variables)
-    usable = len(drop_missing_rows(df, schema)) if schema.modeled else len(df)
-    return Profile(len(df), usable, columns, tuple(find_warnings(df, schema, columns, usable)))
+    usable = len(usable_rows(df, schema, missing_policy)) if schema.modeled else len(df)
+    warnings = find_warnings(df, schema, columns, usable) + mar_warnings(df, schema)
+    return Profile(len(df), usable, columns, tuple(warnings))
+
+
+def usable_rows(df: pd.DataFrame, schema: TableSchema, missing_policy: str = "drop") -> pd.DataFrame:
+    """The rows the model learns from under a missing-value policy: "drop" drops rows with a missing
+    or infinite modelled value; "model" keeps rows with gaps and drops only those with an infinity."""
+    if missing_policy != "model":
+        return drop_missing_rows(df, schema)
+    continuous = [v.name for v in schema.modeled if v.type is VariableType.CONTINUOUS]
+    if not continuous:
+        return df
+    numbers = df[continuous].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    return df[~np.isinf(numbers).any(axis=1)]
 
 
 def _summarise(col: pd.Series, name: str, vtype: VariableType, reason: str) -> ColumnSummary:
