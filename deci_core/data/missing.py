@@ -11,7 +11,7 @@ model, but dropping rows would bias the graph and the effects).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,20 @@ def summarise_missing(df: pd.DataFrame, schema: TableSchema) -> MissingSummary:
     names = schema.names
     isna = df[names].isna()
     return MissingSummary(len(df), int(isna.any(axis=1).sum()), {n: int(c) for n, c in isna.sum().items()})
+
+
+def exclude_sparse_columns(df: pd.DataFrame, schema: TableSchema, max_share: float) -> TableSchema:
+    """The schema with every modelled column missing in more than ``max_share`` of the rows excluded
+    (the "exclude columns above a missing share" policy; the reason says the share)."""
+    shares = summarise_missing(df, schema).shares() if schema.modeled else {}
+    sparse = {name for name, share in shares.items() if share > max_share}
+    specs = tuple(
+        replace(v, type=VariableType.EXCLUDED, reason=f"{shares[v.name]:.0%} missing, above {max_share:.0%}")
+        if v.name in sparse
+        else v
+        for v in schema.variables
+    )
+    return TableSchema(specs)
 
 
 def check_no_empty_column(df: pd.DataFrame, schema: TableSchema) -> None:

@@ -80,7 +80,8 @@ def linear_backdoor(
     """Backdoor-adjusted linear estimate of ``E[Y | do(T=a)] - E[Y | do(T=b)]`` on a given DAG.
 
     Args:
-        df: rows in user units with the treatment, outcome and the treatment's parents.
+        df: rows in user units with the treatment, outcome and the treatment's parents (rows with a
+            gap in one of those columns are left out: a cross-check on the complete cases).
         encoder: gives variable types and levels (its scaling is not used: raw units throughout).
         adjacency: (d, d) DAG over ``encoder.names``, ``A[i, j] = 1`` for i -> j.
         outcome_level: for a discrete outcome, the level whose probability is compared (default: last).
@@ -91,6 +92,7 @@ def linear_backdoor(
             raise EffectQueryError(f"Unknown variable '{name}': the model knows {names}.")
     t = names.index(treatment)
     parents = [names[i] for i in np.flatnonzero(np.asarray(adjacency)[:, t]) if names[i] != outcome]
+    df = df.dropna(subset=[treatment, outcome, *parents])
     blocks = [np.ones((len(df), 1))]
     t_cols = _features(df[treatment], encoder, treatment)
     blocks.append(t_cols)

@@ -9,6 +9,7 @@ import pytest
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.missing import (
     CLI_NA_VALUES,
+    exclude_sparse_columns,
     mar_findings,
     mar_warnings,
     missingness_patterns,
@@ -73,6 +74,12 @@ def test_summary_and_patterns_count_the_gaps(gappy):
     assert patterns["rows"].sum() == 200 and patterns.iloc[0]["rows"] == 195
     together = patterns[patterns["age"] & patterns["smoker"]]
     assert together["rows"].tolist() == [1]
+
+
+def test_sparse_columns_can_be_excluded_with_their_share(gappy):
+    schema = exclude_sparse_columns(gappy, infer_schema(gappy), max_share=0.012)
+    assert schema.names == ["smoker", "diet"]  # age: 1.5% missing; smoker 1%, diet 0.5%
+    assert schema["age"].reason == "2% missing, above 1%"
 
 
 def test_mar_finding_names_the_predictor_and_not_an_mcar_column():
