@@ -11,7 +11,8 @@ from deci_core.data.schema import infer_schema
 from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
 from ui.graph_editor import export_text
-from ui.graph_session import GraphSession, model_for_effects
+from ui.graph_session import model_for_effects
+from ui.graph_state import GraphSession
 from ui.state import STATE_KEY, AppState, LoadedData
 
 GRAPH = {"names": ["a", "b", "c", "d"], "edges": [["a", "b"], ["b", "c"]]}
@@ -175,7 +176,7 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
     """A real (tiny: 1 s of training) DECI in the model store, as the Discover page leaves it."""
     from deci_core.config import ModelConfig, TrainingConfig
     from deci_core.model import DECI
-    from ui.discovery import DiscoveryState
+    from ui.discovery_state import DiscoveryState
     from ui.model_store import get_store
 
     monkeypatch.setattr(graph_session, "REFIT_SECONDS", 1.0)

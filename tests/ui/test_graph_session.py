@@ -7,7 +7,8 @@ import pytest
 
 from deci_core.constraints import Constraints
 from deci_core.graph.posterior import GraphPosterior
-from ui.graph_session import DISCOVERED, GraphSession, model_for_effects
+from ui.graph_session import model_for_effects
+from ui.graph_state import DISCOVERED, GraphSession
 
 NAMES = ("a", "b", "c")
 #                  a    b    c     (parent rows, child columns)
