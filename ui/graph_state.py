@@ -10,6 +10,7 @@ No Streamlit and no AppState here: :mod:`ui.graph_session` does the work that ne
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,12 +21,14 @@ from deci_core.constraints import Constraints
 from deci_core.errors import GraphError
 from deci_core.fixed_graph import FixedGraphModel
 from deci_core.graph.causal_graph import ARROW, CausalGraph
-from deci_core.graph.drawing import layered_layout
+from deci_core.graph.drawing import layered_layout, to_svg
 from deci_core.graph.edits import GraphDiff, apply_edit, diff, reapply
 from deci_core.graph.formats import read_graph, to_json
 from deci_core.model import DECI
 from ui.jobs import Job
+from ui.report_types import GraphSummary
 
+log = logging.getLogger("deci_studio")
 DISCOVERED, IMPORTED = "discovered", "imported"
 UNDO_LIMIT = 200
 CURRENT = "current (as edited)"  # the name of the current graph when it is no saved version
@@ -257,6 +260,21 @@ class GraphSession:
             versions[CURRENT] = self.current
         return versions
 
+    def default_version(self) -> str:
+        """The version a report shows unless the analyst picks another: the graph as it is now."""
+        versions = self.named_versions()
+        return next((name for name, g in versions.items() if g == self.current), next(reversed(versions)))
+
+    def summary(
+        self, version: str | None, probs: Mapping[tuple[str, str], float], highlight: tuple[str, ...] = ()
+    ) -> GraphSummary:
+        """What the report shows of version ``version`` (default: :meth:`default_version`); ``probs`` are
+        the posterior edge probabilities to print, ``highlight`` the nodes to mark (treatment, outcome)."""
+        versions = self.named_versions()
+        name = version if version in versions else self.default_version()
+        base = self.base if self.base in versions else None
+        return summarize_graph(versions, base, name, probs, self.positions, highlight)
+
     def to_dict(self, refit: str | None) -> dict[str, Any]:
         """Versions and current graph (deci_core.graph JSON), positions, threshold, probabilities; ``refit``
         is the model-store key of the model refitted on ``effects_graph`` (None: none)."""
@@ -303,3 +321,34 @@ def _graph_json(graph: CausalGraph) -> dict[str, Any]:
 def _graph(d: dict[str, Any]) -> CausalGraph:
     return read_graph(json.dumps(d), "json")
 
+
+def summarize_graph(
+    versions: Mapping[str, CausalGraph],
+    base: str | None,
+    name: str,
+    probs: Mapping[tuple[str, str], float],
+    positions: Mapping[str, tuple[float, float]],
+    highlight: tuple[str, ...],
+) -> GraphSummary:
+    """Version ``name`` of ``versions`` as the report shows it: edges with probabilities, the changes
+    against ``base``, and the drawing."""
+    graph = versions[name]
+    with_probs = [(a, b, probs.get((a, b))) for a, b in graph.edges]
+    change = diff(versions[base], graph) if base and base != name else None
+    at = {**positions, **graph.positions}
+    return GraphSummary(version=name, names=list(graph.names), edges=with_probs,
+                        added=list(change.added) if change else [],
+                        removed=list(change.removed) if change else [],
+                        reversed=list(change.reversed) if change else [],
+                        svg=graph_svg(list(graph.names), with_probs, at, highlight),
+                        compared_to=base if change else None, locked=sorted(graph.locked))
+
+
+def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
+              positions: Mapping[str, Any], highlight: tuple[str, ...]) -> str | None:
+    """The drawing from deci_core.graph.drawing.to_svg, or None when it cannot be drawn."""
+    try:
+        return to_svg(names, edges, positions=dict(positions) or None, highlight=highlight)
+    except Exception:  # noqa: BLE001 - the edge table below the drawing still shows the graph
+        log.exception("report: could not draw the graph")
+        return None

@@ -16,11 +16,9 @@ import pandas as pd
 from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.errors import ConfigError
 from deci_core.graph.causal_graph import CausalGraph
-from deci_core.graph.drawing import to_svg
-from deci_core.graph.edits import diff
 from deci_core.model import DECI
 from ui import discovery_session as discovery
-from ui.graph_state import DISCOVERED
+from ui.graph_state import DISCOVERED, summarize_graph
 from ui.report_types import DataSummary, EffectView, GraphSummary, effect_view
 from ui.state import AppState
 
@@ -132,30 +130,22 @@ def graph_versions(state: AppState) -> tuple[dict[str, CausalGraph], str | None]
 
 def default_version(state: AppState) -> str | None:
     """The version a report shows unless the analyst picks another: the graph as it is now."""
-    versions, base = graph_versions(state)
-    if not versions:
-        return None
-    current = None if state.graph is None else state.graph.current
-    return next((name for name, g in versions.items() if g == current), next(reversed(versions)))
+    if state.graph is not None and state.graph.versions:
+        return state.graph.default_version()
+    versions, _ = graph_versions(state)
+    return next(reversed(versions)) if versions else None
 
 
 def graph_summary(state: AppState, version: str | None) -> GraphSummary | None:
+    """The graph section: the graph session's summary, else the discovered model's graph."""
+    probs, highlight = edge_probabilities(state), _effect_nodes(state)
+    if state.graph is not None and state.graph.versions:
+        return state.graph.summary(version, probs, highlight)
     versions, base = graph_versions(state)
     if not versions:
         return None
-    name = version if version in versions else default_version(state)
-    graph = versions[name]
-    probs = edge_probabilities(state)
-    with_probs = [(a, b, probs.get((a, b))) for a, b in graph.edges]
-    change = diff(versions[base], graph) if base and base != name else None
-    positions = {**(state.graph.positions if state.graph is not None else {}), **graph.positions}
-    highlight = _effect_nodes(state)
-    return GraphSummary(version=name, names=list(graph.names), edges=with_probs,
-                        added=list(change.added) if change else [],
-                        removed=list(change.removed) if change else [],
-                        reversed=list(change.reversed) if change else [],
-                        svg=graph_svg(list(graph.names), with_probs, positions, highlight),
-                        compared_to=base if change else None, locked=sorted(graph.locked))
+    positions = {} if state.graph is None else state.graph.positions
+    return summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
 
 
 def _effect_nodes(state: AppState) -> tuple[str, ...]:
@@ -164,16 +154,6 @@ def _effect_nodes(state: AppState) -> tuple[str, ...]:
         query = (item.get("estimate") or item).get("query") or {}
         names += [query.get("treatment"), query.get("outcome")]
     return tuple(n for n in dict.fromkeys(names) if n)
-
-
-def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
-              positions: dict[str, Any], highlight: tuple[str, ...]) -> str | None:
-    """The drawing from deci_core.graph.drawing.to_svg, or None when it cannot be drawn."""
-    try:
-        return to_svg(names, edges, positions=positions or None, highlight=highlight)
-    except Exception:  # noqa: BLE001 - the edge table below the drawing still shows the graph
-        log.exception("report: could not draw the graph")
-        return None
 
 
 def positivity_checks(state: AppState, effects: list[EffectView]) -> list[str]:

@@ -10,7 +10,7 @@ import ui.graph_session as graph_session
 from deci_core.data.schema import infer_schema
 from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
-from ui.graph_editor import export_text
+from ui.graph_editor_view import export_text
 from ui.graph_session import model_for_effects
 from ui.graph_state import GraphSession
 from ui.state import STATE_KEY, AppState, LoadedData
@@ -217,12 +217,11 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
 
 
 def test_nodes_carry_variable_type_and_treatment_outcome_role():
-    from types import SimpleNamespace
-
-    from ui.graph_editor import node_info
+    from ui.effects_state import EffectsState
+    from ui.graph_editor_view import node_info
 
     data = loaded_data(50)
-    state = AppState(data=data, effects=SimpleNamespace(treatment="a", outcome="c"))
+    state = AppState(data=data, effects=EffectsState(treatment="a", outcome="c"))
     info = {n["id"]: n for n in node_info(state, tuple(data.schema.names))}
     assert info["a"]["role"] == "treatment" and info["c"]["role"] == "outcome" and info["b"]["role"] == ""
     assert info["b"]["kind"] == data.schema["b"].type.value == "continuous"
