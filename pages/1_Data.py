@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data_view
+from ui import data_view, missing_view
 from ui.errors import error_boundary
 from ui.page import page_frame
 
@@ -21,7 +21,7 @@ st.divider()
 with error_boundary("summarising the table"):
     data_view.render_overview(state.data)
     profile = data_view.render_columns(state)
-    data_view.render_missing_policy(state.data, profile)
+    missing_view.render_missing(state, profile)
     st.subheader("Warnings")
     data_view.render_warnings(profile)
     data_view.render_charts(state.data)

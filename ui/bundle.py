@@ -36,7 +36,8 @@ import pandas as pd
 
 from deci_core.constraints import Constraints
 from deci_core.data.plain import json_default
-from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
+from deci_core.data.profiling import usable_rows
+from deci_core.data.schema import TableSchema, data_fingerprint
 from deci_core.errors import DeciError
 from deci_core.io import FILES as MODEL_FILES
 from deci_core.model import DECI
@@ -122,7 +123,7 @@ def _sha256(blob: bytes) -> str:
 def _check_round_trip(table_csv: bytes, dtypes: dict[str, str], data: LoadedData) -> None:
     """Refuse to write a bundle whose table would not come back with the same fingerprint."""
     back = read_table(table_csv, dtypes)
-    table = drop_missing_rows(back[data.schema.names], data.schema).reset_index(drop=True)
+    table = usable_rows(back[data.schema.names], data.schema, data.missing_policy).reset_index(drop=True)
     if data_fingerprint(table, data.schema) != data.fingerprint:
         raise BundleError("This table does not survive a round trip through CSV unchanged (a column's "
                           "type or values would change), so a bundle could not restore it exactly. "
@@ -136,7 +137,7 @@ _CASTS = {"int64", "int32", "float64", "float32", "bool", "Int64", "Float64", "b
 def read_table(table_csv: bytes, dtypes: dict[str, str]) -> pd.DataFrame:
     """The bundled CSV as a DataFrame, columns cast back to their recorded dtypes (a fixed list)."""
     text_cols = {c: str for c, t in dtypes.items() if t in _TEXT}
-    df = pd.read_csv(io.BytesIO(table_csv), dtype=text_cols or None)
+    df = pd.read_csv(io.BytesIO(table_csv), dtype=text_cols or None, keep_default_na=False, na_values=[""])
     for col, dtype in dtypes.items():
         if col in df.columns and dtype in _CASTS and str(df[col].dtype) != dtype:
             try:

@@ -5,18 +5,20 @@ No Streamlit here. The data's fingerprint is what every later step's state is ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
-from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
+from deci_core.data.missing import MISSING_TOKENS, summarise_missing
+from deci_core.data.profiling import usable_rows
+from deci_core.data.schema import TableSchema, data_fingerprint
 from ui.report_types import DataSummary
 
 MISSING_POLICIES = {
+    "model": "Keep them for the model to handle (default)",
     "drop": "Drop rows with a missing value in any modelled column",
-    "model": "Keep them for the model to handle (not supported by the engine yet)",
 }
 
 
@@ -27,13 +29,17 @@ class LoadedData:
     name: str
     raw: pd.DataFrame
     schema: TableSchema
-    missing_policy: str = "drop"
+    missing_policy: str = "model"
     source: str = "upload"  # "upload" | "sample"
+    na_values: tuple[str, ...] = MISSING_TOKENS  # cell texts read as missing
+    tokens: dict[str, dict[str, int]] = field(default_factory=dict)  # candidate tokens found per column
+    source_file: tuple[bytes, str, str | None] | None = None  # (content, filename, sheet): to re-read
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """The rows the model sees: modelled columns, missing rows dropped per the policy."""
-        return drop_missing_rows(self.raw[self.schema.names], self.schema).reset_index(drop=True)
+        """The rows the model sees: modelled columns; rows with gaps dropped under the "drop" policy."""
+        rows = usable_rows(self.raw[self.schema.names], self.schema, self.missing_policy)
+        return rows.reset_index(drop=True)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -42,19 +48,22 @@ class LoadedData:
     def to_dict(self) -> dict[str, Any]:
         """Everything but the table itself: name, source, policy, fingerprint, row count, column dtypes."""
         return {"name": self.name, "source": self.source, "missing_policy": self.missing_policy,
-                "fingerprint": self.fingerprint, "rows": int(self.raw.shape[0]), "dtypes": self.dtypes()}
+                "fingerprint": self.fingerprint, "rows": int(self.raw.shape[0]), "dtypes": self.dtypes(),
+                "na_values": list(self.na_values)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], raw: pd.DataFrame, schema: TableSchema) -> LoadedData:
         """The data :meth:`to_dict` described, around its table and schema (fingerprints unchecked)."""
         policy, source = str(d.get("missing_policy", "drop")), str(d.get("source", "upload"))
-        return cls(str(d["name"]), raw, schema, policy, source)
+        na_values = tuple(str(t) for t in d.get("na_values", MISSING_TOKENS))
+        return cls(str(d["name"]), raw, schema, policy, source, na_values=na_values)
 
     def dtypes(self) -> dict[str, str]:
         return {str(c): str(t) for c, t in self.raw.dtypes.items()}
 
     def summary(self) -> DataSummary:
         """What the report's data section shows."""
+        gaps = summarise_missing(self.raw, self.schema)
         variables = []
         for spec in self.schema.variables:
             note = ", ".join(map(str, spec.categories)) if spec.categories else spec.reason
@@ -62,7 +71,8 @@ class LoadedData:
         return DataSummary(name=self.name, source=self.source, rows=int(self.table.shape[0]),
                            rows_raw=int(self.raw.shape[0]), variables=variables,
                            missing_policy=MISSING_POLICIES.get(self.missing_policy, self.missing_policy),
-                           fingerprint=self.fingerprint)
+                           fingerprint=self.fingerprint, missing_cells=dict(gaps.cells),
+                           rows_with_gaps=gaps.rows_with_gaps)
 
     def status(self) -> str:
         return f"{self.name}: {self.table.shape[0]:,} rows × {len(self.schema.names)} variables"

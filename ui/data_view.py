@@ -18,11 +18,18 @@ import streamlit as st
 
 from deci_core.data.profiling import Profile, correlation_matrix, profile_table
 from deci_core.data.schema import VariableType, infer_schema
-from deci_core.data.tables import MAX_UPLOAD_MB, SUPPORTED_SUFFIXES, list_sheets, read_table
+from deci_core.data.tables import (
+    MAX_UPLOAD_MB,
+    SUPPORTED_SUFFIXES,
+    list_sheets,
+    missing_token_counts,
+    read_table,
+)
 from deci_core.errors import DeciError
 from deci_core.samples.scenarios import DATASET_DIR, SAMPLES, load_sample
+from ui import missing_view
 from ui.errors import describe_unexpected
-from ui.state import MISSING_POLICIES, AppState, LoadedData
+from ui.state import AppState, LoadedData
 from ui.text import md_escape
 
 UPLOAD_KEY = "data.uploader"
@@ -81,12 +88,13 @@ def _handle_upload(state: AppState, file) -> None:
 
 def _upload_data(content: bytes, filename: str, sheet: str | None, label: str) -> LoadedData:
     raw = read_table(content, filename, sheet=sheet)
-    return LoadedData(label, raw, infer_schema(raw), "drop", "upload")
+    tokens = missing_token_counts(content, filename, sheet=sheet)
+    return missing_view.loaded(label, raw, "upload", (content, filename, sheet), tokens)
 
 
 def _sample_data(name: str) -> LoadedData:
     raw, _ = load_sample(name)
-    return LoadedData(name, raw, infer_schema(raw), "drop", "sample")
+    return missing_view.loaded(name, raw, "sample", None, {})
 
 
 def _guarded(state: AppState, action: str, build) -> str | None:
@@ -156,7 +164,8 @@ def summaries(data: LoadedData) -> tuple[Profile, pd.DataFrame]:
     """Profile and correlations of the loaded data, computed once per dataset/schema, not on every rerun."""
     memo = st.session_state.get(_PROFILE)
     if memo is None or memo[0] is not data:
-        memo = (data, profile_table(data.raw, data.schema), correlation_matrix(data.raw, data.schema))
+        profile = profile_table(data.raw, data.schema, data.missing_policy)
+        memo = (data, profile, correlation_matrix(data.raw, data.schema))
         st.session_state[_PROFILE] = memo
     return memo[1], memo[2]
 
@@ -198,30 +207,6 @@ def render_type_error() -> None:
     message = st.session_state.pop("data.type_error", None)
     if message:
         st.error(message)
-
-
-def render_missing_policy(data: LoadedData, profile: Profile) -> None:
-    """Missing values per column are in the table above; here the policy and its effect on the rows."""
-    st.subheader("Missing values")
-    dropped = profile.rows - profile.usable_rows
-    choice = st.radio(
-        "Rows with a missing value in a modelled column",
-        list(MISSING_POLICIES),
-        format_func=MISSING_POLICIES.get,
-        key="data.missing_policy",
-        horizontal=True,
-    )
-    if choice == "model":
-        st.info(
-            "The engine cannot handle missing values yet, so **dropping rows is still the active policy**."
-        )
-    if dropped:
-        st.write(
-            f"Active policy: drop rows. {dropped:,} of {profile.rows:,} rows have a missing (or infinite) "
-            f"value in a modelled column; **{profile.usable_rows:,} rows are used**."
-        )
-    else:
-        st.write(f"No missing values in the modelled columns: all {profile.rows:,} rows are used.")
 
 
 def render_warnings(profile: Profile) -> None:

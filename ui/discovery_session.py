@@ -60,7 +60,7 @@ def preset_estimates(variables: int) -> dict[str, float]:
 def run_key_for(state: AppState) -> str:
     """The store key of the current data, constraints and settings."""
     data = state.data
-    model, training = get_discovery(state).settings.configs()
+    model, training = get_discovery(state).settings.configs(data.missing_policy)
     return model_key(data.fingerprint, data.schema, state.constraints or Constraints(), model, training)
 
 
@@ -85,7 +85,7 @@ def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
             disc.run_key, disc.run_fingerprint = key, data.fingerprint
             disc.notice = ("success", "Loaded instantly: these settings were run before.")
             return "loaded"
-    model_config, training_config = disc.settings.configs()
+    model_config, training_config = disc.settings.configs(data.missing_policy)
     disc.job = start_job(
         "training the model",
         train_and_store,

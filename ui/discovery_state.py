@@ -27,8 +27,9 @@ class DiscoverySettings:
     max_seconds: float | None = None  # None: the preset's
     seed: int = 0
 
-    def configs(self) -> tuple[ModelConfig, TrainingConfig]:
-        model = ModelConfig(noise=self.noise, sparsity=self.sparsity)
+    def configs(self, missing: str = "model") -> tuple[ModelConfig, TrainingConfig]:
+        """The engine's configs for these settings; ``missing`` is the data's missing-value policy."""
+        model = ModelConfig(noise=self.noise, sparsity=self.sparsity, missing=missing)
         training = TrainingConfig(
             seed=int(self.seed),
             preset=self.preset,

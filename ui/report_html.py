@@ -119,6 +119,15 @@ def _question(c: ReportContent) -> str:
     return _section("question", "The question", paragraphs)
 
 
+def _missing_counts(d) -> str:
+    cells = {k: v for k, v in d.missing_cells.items() if v}
+    if not cells:
+        return "No cell of a modelled column is missing."
+    listed = ", ".join(f"{_e(k)} {v:,}" for k, v in cells.items())
+    return (f"Missing cells in the modelled columns: {sum(cells.values()):,} ({listed}); "
+            f"rows with at least one: {d.rows_with_gaps:,}.")
+
+
 def _data(c: ReportContent) -> str:
     d = c.data
     if d is None:
@@ -126,7 +135,7 @@ def _data(c: ReportContent) -> str:
     dropped = d.rows_raw - d.rows
     return (f"<p>Source: <b>{_e(d.name)}</b> ({_e(d.source)}). The model used <b>{d.rows:,}</b> rows "
             f"of {d.rows_raw:,} ({dropped:,} dropped for missing values).</p>"
-            f"<p>Missing values: {_e(d.missing_policy)}</p>"
+            f"<p>Missing values: {_e(d.missing_policy)}. {_missing_counts(d)}</p>"
             + _table(["variable", "type", "levels / note"], [list(v) for v in d.variables]))
 
 

@@ -61,6 +61,8 @@ class DataSummary:
     variables: list[tuple[str, str, str]]  # name, type, levels or reason
     missing_policy: str
     fingerprint: str
+    missing_cells: dict[str, int] = field(default_factory=dict)  # modelled column -> missing cells
+    rows_with_gaps: int = 0
 
 
 @dataclass(frozen=True)

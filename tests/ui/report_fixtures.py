@@ -28,7 +28,7 @@ def sample_data() -> LoadedData:
     sem = sem_from_edges(NAMES, EDGES, types={"dose": "binary"}, seed=0)
     df = sem.sample(300, np.random.default_rng(0))
     df.loc[3, "age"] = np.nan  # one missing value: dropped by the policy
-    return LoadedData("clinic <trial>.csv", df, infer_schema(df.dropna()), source="upload")
+    return LoadedData("clinic <trial>.csv", df, infer_schema(df.dropna()), "drop", source="upload")
 
 
 def estimates() -> dict[str, EffectEstimate]:

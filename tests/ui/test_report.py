@@ -53,6 +53,7 @@ def test_report_has_every_section(report):
     assert "<p>Should we give the dose?</p><p>To whom?</p>" in _section(html, "question")
     data = _section(html, "data")
     assert "clinic &lt;trial&gt;.csv" in data and "<b>299</b> rows" in data and "Drop rows" in data
+    assert "Missing cells in the modelled columns: 1 (age 1); rows with at least one: 1." in data
     assert all(name in data for name in ("age", "dose", "recovery")) and "binary" in data
     knowledge = _section(html, "knowledge")
     assert all(s in knowledge for s in ("recovery", "age")) and "<li>" in knowledge
