@@ -29,6 +29,7 @@ from ui.text import md_escape
 
 TOKENS_KEY = "data.na_tokens"
 POLICY_KEY = "data.missing_policy"
+_TOKENS_ERROR = "data.na_tokens_error"
 
 
 def render_missing(state: AppState, profile: Profile) -> None:
@@ -73,53 +74,63 @@ def render_tokens(state: AppState) -> None:
     ]
     st.markdown("**Tokens read as missing.** The file holds these texts that often mean *missing*:")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    chosen = st.multiselect(
+    st.session_state[TOKENS_KEY] = [t for t in present if t in na_values]  # the data is the truth
+    st.multiselect(
         "Read as missing (take a token out to keep it as a real value, e.g. a level called None)",
         present,
-        default=[t for t in present if t in na_values],
         key=TOKENS_KEY,
+        on_change=_tokens_changed,
+        args=(state, tuple(present)),
     )
+    error = st.session_state.pop(_TOKENS_ERROR, None)
+    if error:
+        st.error(error)
+
+
+def _tokens_changed(state: AppState, present: tuple[str, ...]) -> None:
+    chosen = st.session_state.get(TOKENS_KEY, [])
     wanted = tuple(t for t in MISSING_TOKENS if t in chosen or t not in present)
-    if set(wanted) != set(na_values):
-        if reread(state, wanted):
-            st.rerun()
+    message = reread(state, wanted)
+    if message:
+        st.session_state[_TOKENS_ERROR] = message
 
 
-def reread(state: AppState, na_values: tuple[str, ...]) -> bool:
-    """Read the file again with other missing tokens; the types are inferred afresh. False on error."""
+def reread(state: AppState, na_values: tuple[str, ...]) -> str | None:
+    """Read the file again with other missing tokens (types inferred afresh); the error message, if any."""
     data = state.data
     source = getattr(data, "source_file", None)
-    if source is None:
-        return False
+    if source is None or set(na_values) == set(data.na_values):
+        return None
     content, filename, sheet = source
     try:
         raw = read_table(content, filename, sheet=sheet, na_values=na_values)
     except DeciError as exc:
-        st.error(md_escape(f"Could not read the file with those missing tokens: {exc}"))
-        return False
+        return md_escape(f"Could not read the file with those missing tokens: {exc}")
     state.set_data(replace(data, raw=raw, schema=infer_schema(raw), na_values=na_values))
-    return True
+    return None
 
 
 def render_policy(state: AppState, profile: Profile, summary: MissingSummary | None) -> None:
     """The policy radio and what it does to the rows."""
     data = state.data
-    policies = list(MISSING_POLICIES)
-    choice = st.radio(
+    st.session_state[POLICY_KEY] = data.missing_policy  # the data is the truth (new files, bundles)
+    st.radio(
         "Rows with a missing value in a modelled column",
-        policies,
-        index=policies.index(data.missing_policy) if data.missing_policy in policies else 0,
+        list(MISSING_POLICIES),
         format_func=MISSING_POLICIES.get,
         key=POLICY_KEY,
         horizontal=True,
+        on_change=_policy_changed,
+        args=(state,),
     )
-    if choice != data.missing_policy:
-        state.set_data(replace(data, missing_policy=choice))
-        st.rerun()
     if summary is None or not summary.total:
         st.write(f"No missing values in the modelled columns: all {profile.rows:,} rows are used.")
         return
     st.write(policy_sentence(data.missing_policy, summary, profile.usable_rows))
+
+
+def _policy_changed(state: AppState) -> None:
+    state.set_data(replace(state.data, missing_policy=st.session_state[POLICY_KEY]))
 
 
 def policy_sentence(policy: str, summary: MissingSummary, usable_rows: int) -> str:
