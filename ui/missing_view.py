@@ -197,12 +197,12 @@ def pattern_figure(patterns: pd.DataFrame) -> go.Figure:
 
 
 def loaded(label: str, raw: pd.DataFrame, source: str, file: tuple | None, tokens: dict) -> LoadedData:
-    """A LoadedData with the default policy (model the gaps) and the reader's tokens recorded."""
+    """A LoadedData with the default missing-value policy and the reader's tokens recorded."""
     return LoadedData(
         label,
         raw,
         infer_schema(raw),
-        "model",
+        LoadedData.missing_policy,
         source,
         na_values=MISSING_TOKENS,
         tokens=tokens,

@@ -90,7 +90,7 @@ def test_sample_loads_in_one_click_with_card_and_warnings():
     assert any("'patient\\_id' is excluded" in w.value for w in at.warning)
     assert any("rows are used" in t for t in texts(at))
     at.switch_page("app.py").run()
-    assert any("health: 2,000 rows × 8 variables" in t for t in texts(at))  # gaps modelled by default
+    assert any("health: 1,966 rows × 8 variables" in t for t in texts(at))  # the home page status
 
 
 def test_type_override_and_exclusion_rebuild_the_schema():
@@ -168,11 +168,11 @@ def test_excel_sheet_picker_reads_the_chosen_sheet():
 def test_missing_value_policy_says_what_is_active():
     at = open_page()
     at.button(key="data.sample.health").click().run()
-    assert data(at).missing_policy == "model" and len(data(at).table) == 2000
-    assert any("the model handles the gaps" in t for t in texts(at))
-    at.radio(key="data.missing_policy").set_value("drop").run()
     assert data(at).missing_policy == "drop" and len(data(at).table) == 1966
     assert any("Active policy: **drop rows**" in t or "Active policy: drop rows" in t for t in texts(at))
+    at.radio(key="data.missing_policy").set_value("model").run()
+    assert data(at).missing_policy == "model" and len(data(at).table) == 2000
+    assert any("the model handles the gaps" in t for t in texts(at))
 
 
 def test_an_unexpected_failure_is_an_apology_not_a_traceback(monkeypatch):
