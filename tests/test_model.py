@@ -7,7 +7,6 @@ from deci_core.errors import FitCancelled, ModelFileError, NotFittedError
 from deci_core.graph.dag import is_dag
 from deci_core.model import DECI, FITTED
 from deci_core.training.callbacks import STOP
-
 from tests.known_models import FAST, chain_data
 
 

@@ -11,7 +11,6 @@ from deci_core.errors import ConfigError
 from deci_core.graph.dag import is_dag
 from deci_core.graph.distribution import EdgeLogits, gumbel_st_pairs
 from deci_core.model import DECI
-
 from tests.known_models import FAST
 
 
