@@ -65,7 +65,8 @@ def train(
     """Fit ``sem`` (and ``graph``, in discovery mode) to encoded data in place.
 
     Args:
-        sem: the SEM to train. x: (N, C) encoded data on the SEM's device.
+        sem: the SEM to train. x: (N, C) encoded data on the SEM's device; for a temporal SEM,
+            (N, K+1, C) windows (:mod:`deci_core.data.windows`) and ``graph`` a temporal q(G).
         config: budgets, batch size, learning rates, seed.
         graph: q(G) to learn (discovery). prior: its prior (required with ``graph``).
         adjacency: (d, d) fixed graph (fixed-graph mode); exactly one of graph / adjacency.
@@ -104,6 +105,7 @@ def train(
                 gen_dev,
                 config.common_rows,
                 estimator,
+                family=graph,
             )
         else:
             terms = fixed_graph_terms(sem, adjacency, x[idx])
