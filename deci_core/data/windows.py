@@ -329,3 +329,52 @@ class TimeSeriesInfo:
             int(d["dropped"]),
             torch.tensor(d["history"], dtype=torch.float32),
         )
+
+
+@dataclass(frozen=True)
+class LayoutGuess:
+    """Candidate time and series columns of a table (for the app's "Analyse as time series")."""
+
+    time_columns: tuple[str, ...]
+    series_columns: tuple[str, ...]
+
+
+def guess_layout(df: pd.DataFrame, max_series_share: float = 0.2) -> LayoutGuess:
+    """Columns that look like time (dates, or numbers increasing within the table or within groups)
+    and like series ids (few distinct values, each repeated, text or integers).
+
+    A numeric column is a time candidate when it is strictly increasing overall, or when for some
+    series candidate it is strictly increasing within every group (in row order) and not constant.
+    """
+    series = [
+        c
+        for c in df.columns
+        if (
+            df[c].dtype == object
+            or pd.api.types.is_integer_dtype(df[c])
+            or isinstance(df[c].dtype, pd.StringDtype)
+        )
+        and 1 < df[c].nunique() <= max(2, max_series_share * len(df))
+        and df[c].value_counts().min() >= 3
+    ]
+    times = []
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            times.append(c)
+            continue
+        if col.dtype == object and c not in series:
+            parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+            if parsed.notna().all():
+                times.append(c)
+            continue
+        if not pd.api.types.is_numeric_dtype(col) or c in series or col.nunique() < 3:
+            continue
+        if col.is_monotonic_increasing and col.is_unique:
+            times.append(c)
+        elif any(
+            df.groupby(s, sort=False)[c].apply(lambda v: v.is_monotonic_increasing and v.is_unique).all()
+            for s in series
+        ):
+            times.append(c)
+    return LayoutGuess(tuple(times), tuple(s for s in series if s not in times))

@@ -92,3 +92,16 @@ def test_default_lags_follow_the_autocorrelation():
     layout = TimeSeriesLayout("t")
     assert default_lags(white, layout, ["v"]) == 1
     assert default_lags(slow, layout, ["v"]) > 1
+
+
+def test_guess_layout_finds_time_and_series_columns():
+    from deci_core.data.windows import guess_layout
+
+    df = _table(lengths=(6, 6)).sort_values(["id", "t"])
+    df["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["t"], unit="D")
+    guess = guess_layout(df)
+    assert "t" in guess.time_columns and "date" in guess.time_columns and guess.series_columns == ("id",)
+    assert guess.time_columns[0] == "t" and "w" not in guess.time_columns  # w decreases
+    rng = np.random.default_rng(0)
+    plain = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50)})
+    assert guess_layout(plain) == type(guess)((), ())
