@@ -194,10 +194,17 @@ class DECI(EffectMethods):
         )
 
     def log_likelihood(self, df: pd.DataFrame, adjacency: np.ndarray | None = None) -> float:
-        """Mean log-likelihood per row of ``df`` under a DAG (default: the most probable graph)."""
+        """Mean log-likelihood per row of ``df`` under a DAG (default: the most probable graph).
+
+        A temporal model scores the windows of ``df`` (a long table in its layout) under a temporal graph.
+        """
         self._check_fitted()
         adj = self.graph_posterior_.most_probable() if adjacency is None else adjacency
-        x = self.encoder_.encode(df)
+        if self.is_temporal:
+            info = self.time_series_
+            x = build_windows(df, info.layout, info.lags, self.encoder_.encode).x
+        else:
+            x = self.encoder_.encode(df)
         with torch.no_grad():
             return float(self.sem_.log_prob(x, torch.as_tensor(np.asarray(adj), dtype=torch.float32)).mean())
 

@@ -32,6 +32,8 @@ def test_smoke_fit_recovers_the_lagged_chain(fitted, chain):
     assert np.array_equal(found, truth), post.lagged_table().query("probability > 0.3")
     assert is_dag(found[0]) and post.probs.shape == (2, 3, 3)
     assert fitted.time_series_.lags == 1 and fitted.time_series_.windows == 4 * 299
+    empty = np.zeros_like(truth)
+    assert fitted.log_likelihood(chain[0]) > fitted.log_likelihood(chain[0], empty) + 0.1
 
 
 def test_save_and_load_keep_the_temporal_model(fitted, tmp_path):
