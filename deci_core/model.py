@@ -224,7 +224,7 @@ class DECI(EffectMethods):
             self.graph_posterior_,
             self.fit_summary_,
             self.sem_.state_dict(),
-            self.time_series_,
+            getattr(self, "time_series_", None),
         )
         return write_model(Path(path), parts)
 
