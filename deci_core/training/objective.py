@@ -104,7 +104,7 @@ def discovery_terms(
         family: the graph family's ``draw``, ``entropy_of`` and ``acyclicity_of`` (the q(G) module:
             :class:`EdgeLogits`, or the temporal one, whose probs are (K+1, d, d)).
     """
-    if estimator == "gumbel_st" and family is not EdgeLogits:
+    if estimator == "gumbel_st" and not (family is EdgeLogits or isinstance(family, EdgeLogits)):
         raise ValueError("the gumbel_st estimator is implemented for static graphs only; use enco")
     if estimator == "gumbel_st":
         graphs = gumbel_st_pairs(probs, samples, generator)  # (S, d, d), differentiable into probs
