@@ -4,7 +4,8 @@ A model directory holds:
 
 - ``config.json``: ``{"model": ModelConfig, "training": TrainingConfig}``;
 - ``meta.json``: format name and version, variable names, schema, encoder, constraints, graph
-  posterior and fit summary;
+  posterior and fit summary; for a temporal model also ``time_series`` (layout, lags, spacing
+  report, the bank of histories effects start from) and a posterior marked ``"temporal": true``;
 - ``weights.pt``: the SEM's state dict (tensors only), read with ``torch.load(weights_only=True)``.
 
 Nothing is pickled. Files are written to temporary names and renamed, so a killed process never
@@ -27,8 +28,10 @@ from deci_core.config import ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.schema import TableSchema
+from deci_core.data.windows import TimeSeriesInfo
 from deci_core.errors import DeciError, ModelFileError
 from deci_core.graph.posterior import GraphPosterior
+from deci_core.graph.temporal import TemporalGraphPosterior
 from deci_core.training.loop import FitSummary
 
 FORMAT = "deci-studio-model"
@@ -45,9 +48,10 @@ class ModelFiles:
     schema: TableSchema
     encoder: TableEncoder
     constraints: Constraints
-    graph_posterior: GraphPosterior
+    graph_posterior: GraphPosterior | TemporalGraphPosterior
     fit_summary: FitSummary
     sem_state: dict[str, torch.Tensor]
+    time_series: TimeSeriesInfo | None = None
 
 
 def write_model(path: Path, parts: ModelFiles) -> Path:
@@ -64,6 +68,8 @@ def write_model(path: Path, parts: ModelFiles) -> Path:
         "graph_posterior": parts.graph_posterior.to_dict(),
         "fit_summary": parts.fit_summary.to_dict(),
     }
+    if parts.time_series is not None:
+        meta["time_series"] = parts.time_series.to_dict()
     _atomic_write(path / "config.json", lambda f: f.write(json.dumps(config, indent=2).encode()))
     _atomic_write(path / "meta.json", lambda f: f.write(json.dumps(meta, indent=2, default=str).encode()))
     state = {k: v.detach().cpu() for k, v in parts.sem_state.items()}
@@ -95,14 +101,19 @@ def read_model(path: Path) -> ModelFiles:
             TableSchema.from_dict(meta["schema"]),
             TableEncoder.from_dict(meta["encoder"]),
             Constraints.from_dict(meta["constraints"]),
-            GraphPosterior.from_dict(meta["graph_posterior"]),
+            _posterior(meta["graph_posterior"]),
             FitSummary(**meta["fit_summary"]),
             torch.load(path / "weights.pt", map_location="cpu", weights_only=True),
+            TimeSeriesInfo.from_dict(meta["time_series"]) if meta.get("time_series") else None,
         )
     except DeciError as exc:
         raise ModelFileError(f"'{path}' could not be loaded: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a corrupt file
         raise ModelFileError(f"'{path}' is corrupted or incomplete ({type(exc).__name__}: {exc}).") from exc
+
+
+def _posterior(d: dict[str, Any]) -> GraphPosterior | TemporalGraphPosterior:
+    return TemporalGraphPosterior.from_dict(d) if d.get("temporal") else GraphPosterior.from_dict(d)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -6,7 +6,13 @@
 Fitted attributes:
     schema_ (TableSchema), encoder_ (TableEncoder), constraints_ (Constraints),
     sem_ (:class:`~deci_core.sem.structural.SEM`, on the CPU, in encoded model space),
-    graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary).
+    graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary),
+    time_series_ (None, or :class:`~deci_core.data.windows.TimeSeriesInfo` for a temporal model).
+
+Time series (Rhino-style): ``fit(df, time_series=TimeSeriesLayout("week", "store", lags=2))``
+learns lagged and instantaneous effects (:mod:`deci_core.training.temporal`); the posterior is then a
+:class:`~deci_core.graph.temporal.TemporalGraphPosterior` and effects over time come from
+:meth:`DECI.trajectory`.
 
 Missing cells: with ``ModelConfig(missing="model")`` (the default) every row is kept; the encoder
 keeps a mask of the observed cells and an amortised imputation network q(x_missing | x_observed)
@@ -34,21 +40,25 @@ from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.missing import summarise_missing
 from deci_core.data.schema import TableSchema, drop_missing_rows, infer_schema
+from deci_core.data.windows import TimeSeriesLayout, build_windows, default_lags
 from deci_core.effects.methods import EffectMethods
+from deci_core.effects.temporal import TrajectoryEffect, trajectory_effect
 from deci_core.errors import DataError, ModelFileError, NotFittedError
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.graph.posterior import GraphPosterior
 from deci_core.io import ModelFiles, read_model, write_model
 from deci_core.sem.structural import SEM
+from deci_core.sem.temporal import TemporalSEM
 from deci_core.training.callbacks import Callback
 from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
+from deci_core.training.temporal import fit_temporal
 from deci_core.training.threads import torch_threads
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
-OPTIONAL_FITTED = ("imputer_",)
+OPTIONAL_FITTED = ("imputer_", "time_series_")
 """Set by fit and load, but absent on models assembled by hand (read with ``getattr(m, name, None)``)."""
 _IMPUTER = "imputer."
 """Prefix of the imputation network's tensors in the saved state dict."""
@@ -74,6 +84,7 @@ class DECI(EffectMethods):
         constraints: Any = None,
         schema: TableSchema | None = None,
         callbacks: Iterable[Callback] = (),
+        time_series: TimeSeriesLayout | None = None,
     ) -> DECI:
         """Learn the graph posterior and the SEM from a table.
 
@@ -82,6 +93,8 @@ class DECI(EffectMethods):
             constraints: a ``Constraints``, its dict form, or None.
             schema: column types; default ``infer_schema(df)``.
             callbacks: progress callbacks; one returning ``"stop"`` cancels (see training.callbacks).
+            time_series: read ``df`` as a long table of time series (time and series columns are
+                not variables); learns a temporal graph with lags (see the module docstring).
 
         Returns:
             self, fitted.
@@ -92,6 +105,8 @@ class DECI(EffectMethods):
         """
         self._clear()
         schema = schema or infer_schema(df)
+        if time_series is not None:
+            return self._fit_temporal(df, constraints, schema, callbacks, time_series)
         mc = self.model_config
         df, gaps = apply_missing_policy(df, schema, mc.missing)
         encoder = TableEncoder.fit(df, schema, allow_missing=mc.missing == "model")
@@ -135,13 +150,81 @@ class DECI(EffectMethods):
         self.imputer_ = imputer.cpu().eval() if imputer is not None else None
         self.graph_posterior_ = posterior
         self.fit_summary_ = replace(summary, missing_policy=mc.missing, **gaps)
+        self.time_series_ = None
         return self
 
+    def _fit_temporal(
+        self,
+        df: pd.DataFrame,
+        constraints: Any,
+        schema: TableSchema,
+        callbacks: Iterable[Callback],
+        layout: TimeSeriesLayout,
+    ) -> DECI:
+        present = [c for c in layout.columns if c in {v.name for v in schema.variables}]
+        schema = schema.with_types({c: "excluded" for c in present})
+        encoder = TableEncoder.fit(df, schema)
+        if len(encoder.names) < 2:
+            raise DataError(f"Causal discovery needs at least 2 modeled variables; got {encoder.names}.")
+        constraints = _as_constraints(constraints)
+        constraints.validate(encoder.names)
+        lags = layout.lags or default_lags(df, layout, encoder.names)
+        windows = build_windows(df, layout, lags, encoder.encode)
+        device = resolve_device(self.training_config.device)
+        with torch_threads(self.training_config.threads):
+            mc, tc = self.model_config, self.training_config
+            fit = fit_temporal(windows, encoder, layout, constraints, mc, tc, callbacks, device)
+        self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
+        self.sem_, self.graph_posterior_, self.fit_summary_ = fit.sem, fit.posterior, fit.summary
+        self.time_series_, self.imputer_ = fit.info, None
+        return self
+
+    @property
+    def is_temporal(self) -> bool:
+        return getattr(self, "time_series_", None) is not None
+
+    def trajectory(
+        self,
+        treatment: str,
+        outcome: str,
+        treatment_value: Any,
+        control_value: Any = None,
+        *,
+        horizon: int = 10,
+        hold: bool = False,
+        history: pd.DataFrame | None = None,
+        num_graphs: int = 20,
+        num_samples: int = 1000,
+        seed: int = 0,
+    ) -> TrajectoryEffect:
+        """What happens next: Y over ``horizon`` steps after do(X = a) (:mod:`deci_core.effects.temporal`)."""
+        self._check_fitted()
+        return trajectory_effect(
+            self,
+            treatment,
+            outcome,
+            treatment_value,
+            control_value,
+            horizon=horizon,
+            hold=hold,
+            history=history,
+            num_graphs=num_graphs,
+            num_samples=num_samples,
+            seed=seed,
+        )
+
     def log_likelihood(self, df: pd.DataFrame, adjacency: np.ndarray | None = None) -> float:
-        """Mean log-likelihood per row of ``df`` under a DAG (default: the most probable graph)."""
+        """Mean log-likelihood per row of ``df`` under a DAG (default: the most probable graph).
+
+        A temporal model scores the windows of ``df`` (a long table in its layout) under a temporal graph.
+        """
         self._check_fitted()
         adj = self.graph_posterior_.most_probable() if adjacency is None else adjacency
-        x = self.encoder_.encode(df)
+        if self.is_temporal:
+            info = self.time_series_
+            x = build_windows(df, info.layout, info.lags, self.encoder_.encode).x
+        else:
+            x = self.encoder_.encode(df)
         with torch.no_grad():
             return float(self.sem_.log_prob(x, torch.as_tensor(np.asarray(adj), dtype=torch.float32)).mean())
 
@@ -161,6 +244,7 @@ class DECI(EffectMethods):
             self.graph_posterior_,
             self.fit_summary_,
             {**self.sem_.state_dict(), **imputer_state(getattr(self, "imputer_", None))},
+            getattr(self, "time_series_", None),
         )
         return write_model(Path(path), parts)
 
@@ -169,6 +253,7 @@ class DECI(EffectMethods):
         """Load a model saved by :meth:`save`; raises ModelFileError if missing or corrupted."""
         parts = read_model(Path(path))
         model = cls(parts.model_config, parts.training_config)
+        model.time_series_ = parts.time_series
         sem = model._new_sem(parts.encoder)
         sem_state = {k: v for k, v in parts.sem_state.items() if not k.startswith(_IMPUTER)}
         imputer_part = {k[len(_IMPUTER) :]: v for k, v in parts.sem_state.items() if k.startswith(_IMPUTER)}
@@ -197,6 +282,9 @@ class DECI(EffectMethods):
 
     def _new_sem(self, encoder: TableEncoder) -> SEM:
         gen = torch.Generator().manual_seed(self.training_config.seed)
+        if self.is_temporal:
+            lags = self.time_series_.lags
+            return TemporalSEM(encoder.types, encoder.widths, self.model_config, gen, lags)
         return SEM(encoder.types, encoder.widths, self.model_config, gen)
 
     def _check_fitted(self) -> None:

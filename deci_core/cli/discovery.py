@@ -1,4 +1,11 @@
-"""The ``fit`` and ``graph`` subcommands (see :mod:`deci_core.cli.main` for the registry)."""
+"""The ``fit`` and ``graph`` subcommands (see :mod:`deci_core.cli.main` for the registry).
+
+Time series: ``fit --time-column T [--series-column S] [--lags K]`` learns a temporal graph and also
+writes ``RUN_DIR/edge_probs_lagged.csv`` (``parent,child,lag,probability``, every pair and lag, self
+edges at lags >= 1; lag 0 is instantaneous); ``edge_probs.csv`` then holds the summary graph.
+``graph`` on such a run prints ``{"temporal": true, "edges": [[parent, child, lag, probability],
+...], "acyclic": true}`` (acyclic: the instantaneous part).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import Any
 from deci_core.cli.main import add_na_values, load_run, read_csv, read_json, register
 from deci_core.config import MISSING_POLICIES, PRESETS, ModelConfig, TrainingConfig
 from deci_core.data.schema import infer_schema
+from deci_core.data.windows import GAP_POLICIES, TimeSeriesLayout
 from deci_core.errors import DataError
 from deci_core.graph.dag import is_dag
 from deci_core.training.callbacks import FitProgress
@@ -33,6 +41,13 @@ def _fit_args(parser: argparse.ArgumentParser) -> None:
         "'drop' drops the rows with a missing modelled value",
     )
     add_na_values(parser)
+    parser.add_argument("--time-column", help="read the table as time series ordered by this column")
+    parser.add_argument("--series-column", help="column naming each series (default: one series)")
+    parser.add_argument("--lags", type=int, help="largest lag K (default: from the autocorrelation)")
+    parser.add_argument(
+        "--gap-policy", choices=GAP_POLICIES, default="drop", help="irregular steps: drop, resample or error"
+    )
+    parser.add_argument("--no-instantaneous", action="store_true", help="only lagged effects")
 
 
 @register("fit", "Learn a graph posterior and SEM from a CSV file.", _fit_args)
@@ -51,13 +66,34 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         Constraints.from_dict(read_json(args.constraints, "Constraints")) if args.constraints else None
     )
     training = TrainingConfig(seed=args.seed, preset=args.preset, max_seconds=args.max_seconds)
+    layout = _layout(args)
     config = ModelConfig(missing=args.missing)
-    model = DECI(config, training).fit(df, constraints, schema, callbacks=[_stderr_progress])
+    model = DECI(config, training).fit(
+        df, constraints, schema, callbacks=[_stderr_progress], time_series=layout
+    )
     out = Path(args.out)
     model.save(out)
     model.graph_posterior_.edge_probs.to_csv(out / "edge_probs.csv")
     summary = model.fit_summary_
     edges = model.graph_posterior_.edges()
+    if layout is not None:
+        model.graph_posterior_.lagged_table().to_csv(out / "edge_probs_lagged.csv", index=False)
+        info = model.time_series_
+        return {
+            "run_dir": str(out),
+            "temporal": True,
+            "variables": list(model.encoder_.names),
+            "lags": info.lags,
+            "windows": info.windows,
+            "dropped_windows": info.dropped,
+            "spacing": info.spacing.sentence(),
+            "steps": summary.steps,
+            "seconds": summary.seconds,
+            "stopped": summary.stopped,
+            "num_edges": len(edges),
+            "edges": [list(e) for e in edges],
+            "acyclic": True,
+        }
     return {
         "run_dir": str(out),
         "variables": list(model.encoder_.names),
@@ -77,6 +113,16 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         },
         "excluded": {v.name: v.reason for v in schema.variables if v.type.value == "excluded"},
     }
+
+
+def _layout(args: argparse.Namespace) -> TimeSeriesLayout | None:
+    if not args.time_column:
+        if args.series_column or args.lags is not None or args.no_instantaneous:
+            raise DataError("--series-column, --lags and --no-instantaneous need --time-column.")
+        return None
+    return TimeSeriesLayout(
+        args.time_column, args.series_column, args.lags, args.gap_policy, not args.no_instantaneous
+    )
 
 
 def _stderr_progress(progress: FitProgress) -> None:
@@ -100,6 +146,10 @@ def _graph_args(parser: argparse.ArgumentParser) -> None:
 @register("graph", "Print the most probable graph (or edges above a threshold, made acyclic).", _graph_args)
 def graph_command(args: argparse.Namespace) -> dict[str, Any]:
     posterior = load_run(args.run_dir).graph_posterior_
+    if getattr(posterior, "temporal", False):
+        edges = posterior.edges(args.threshold)
+        instant = posterior.most_probable(0.5 if args.threshold is None else args.threshold)[0]
+        return {"temporal": True, "edges": [list(e) for e in edges], "acyclic": bool(is_dag(instant))}
     graph = posterior.to_networkx(args.threshold)
     names = list(posterior.names)
     adjacency = [[graph.has_edge(a, b) for b in names] for a in names]

@@ -6,7 +6,10 @@ Each prints one JSON object on stdout (``estimate``, ``std_error``, ``interval_9
 ``num_samples`` at least; ``counterfactual`` adds ``factual`` and ``counterfactual``; ``ite`` writes
 ``effect, lower_95, upper_95`` per input row, in the input's order, to ``--out``; rows with gaps are
 accepted when the model was fitted with its imputation network, and their effects average over
-imputations; ``--na-values`` says which cell texts are missing, as for ``fit``). Values are in the
+imputations; ``--na-values`` says which cell texts are missing, as for ``fit``). On a time-series
+run, ``ate --horizon H [--hold]`` prints ``estimate_by_step`` ``[e_0, ..., e_H]`` and
+``interval_95_by_step`` ``[[lo, hi], ...]``: Y at steps t..t+H after do(X_t = a) minus after
+do(X_t = b), from the training histories (:mod:`deci_core.effects.temporal`). Values are in the
 data's own units; a binary variable's two levels may be named 0 and 1 (or 0.0 / 1.0), a
 categorical's by label. ``--condition X=v`` conditions on a value, ``X=low..high`` on a range and
 ``X=a,b`` on a set of levels. Expected errors: one line on stderr, exit code 2.
@@ -43,6 +46,8 @@ def _arms(p: argparse.ArgumentParser) -> None:
 def _ate_args(p: argparse.ArgumentParser) -> None:
     _arms(p)
     p.add_argument("--num-samples", type=int, default=None, help="simulated units per graph")
+    p.add_argument("--horizon", type=int, help="time series: follow the outcome for H steps after")
+    p.add_argument("--hold", action="store_true", help="time series: hold the treatment for all steps")
 
 
 def _cate_args(p: argparse.ArgumentParser) -> None:
@@ -77,6 +82,9 @@ def _ite_args(p: argparse.ArgumentParser) -> None:
 @register("ate", "Average treatment effect E[Y|do(T=a)] - E[Y|do(T=b)].", _ate_args)
 def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> dict[str, Any]:
     model = load_run(args.run_dir)
+    horizon = getattr(args, "horizon", None)
+    if model.is_temporal or horizon is not None:
+        return _trajectory(model, args, horizon, conditioning)
     est = average_effect(
         model,
         args.treatment,
@@ -139,6 +147,27 @@ def ite_command(args: argparse.Namespace) -> dict[str, Any]:
     except OSError as exc:
         raise EffectQueryError(f"Could not write '{args.out}': {exc.strerror or exc}.") from exc
     return _finite({**result.summary(), "out": str(args.out)})
+
+
+def _trajectory(model: Any, args: argparse.Namespace, horizon: int | None, conditioning: Any) -> dict:
+    if not model.is_temporal:
+        raise EffectQueryError("--horizon needs a run fitted on time series (fit --time-column T).")
+    if horizon is None:
+        raise EffectQueryError("This run is a time-series model: give --horizon H (steps to follow).")
+    if conditioning:
+        raise EffectQueryError("cate is not available for time-series runs; use ate --horizon H.")
+    effect = model.trajectory(
+        args.treatment,
+        args.outcome,
+        args.treatment_value,
+        args.control_value,
+        horizon=horizon,
+        hold=args.hold,
+        num_graphs=args.num_graphs,
+        num_samples=args.num_samples or 1000,
+        seed=args.seed,
+    )
+    return _finite(effect.to_dict())
 
 
 def parse_condition(text: str) -> tuple[str, Any]:

@@ -156,6 +156,11 @@ class Query:
         for name in ("encoder_", "sem_", "graph_posterior_"):
             if not hasattr(model, name):
                 raise NotFittedError("This model is not fitted yet: call fit(df) first (or DECI.load(path)).")
+        if getattr(model, "is_temporal", False):
+            raise EffectQueryError(
+                "This is a time-series model: ask for effects over time with model.trajectory(...) "
+                "(CLI: ate --horizon H)."
+            )
         self.model, self.encoder, self.sem = model, model.encoder_, model.sem_
         self.names = list(self.encoder.names)
         self.t, self.y = self.index(treatment), self.index(outcome)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from deci_core.graph.dag import acyclicity
+
 
 class EdgeLogits(nn.Module):
     """Learnable q(G) for d variables, with fixed forbidden / required masks.
@@ -70,6 +72,19 @@ class EdgeLogits(nn.Module):
     def entropy(self) -> torch.Tensor:
         """Entropy H(q) in nats (see :func:`pair_entropy`)."""
         return pair_entropy(self.probs())
+
+    # The graph-family interface the training objective uses (the temporal q(G) has the same).
+    @staticmethod
+    def draw(probs: torch.Tensor, num: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return sample_pairs(probs, num, generator)
+
+    @staticmethod
+    def entropy_of(probs: torch.Tensor) -> torch.Tensor:
+        return pair_entropy(probs)
+
+    @staticmethod
+    def acyclicity_of(probs: torch.Tensor) -> torch.Tensor:
+        return acyclicity(probs)
 
 
 def pair_entropy(p: torch.Tensor) -> torch.Tensor:

@@ -27,14 +27,23 @@ class NodeMLPs(nn.Module):
         hidden: H, hidden units per node.
         layers: hidden layers per node (>= 1).
         generator: seeds the initial weights.
+        num_nodes: networks to build (default: one per input variable). A temporal SEM feeds
+            K+1 copies of the variables (one per lag) to d networks: ``col_var`` then names
+            "variable i at lag tau" as ``tau * d + i`` and the adjacency is (S, (K+1) d, d).
     """
 
     def __init__(
-        self, col_var: torch.Tensor, out_width: int, hidden: int, layers: int, generator: torch.Generator
+        self,
+        col_var: torch.Tensor,
+        out_width: int,
+        hidden: int,
+        layers: int,
+        generator: torch.Generator,
+        num_nodes: int | None = None,
     ) -> None:
         super().__init__()
         self.register_buffer("col_var", col_var.long())
-        d, c = int(col_var.max()) + 1, col_var.numel()
+        d, c = num_nodes or int(col_var.max()) + 1, col_var.numel()
         self.w_in = nn.Parameter(uniform_init((d, c, hidden), c, generator))
         self.b_in = nn.Parameter(torch.zeros(d, hidden))
         self.w_hidden = nn.ParameterList(

@@ -45,12 +45,23 @@ class _ParentConditioned(nn.Module):
         self.base = nn.Parameter(init.repeat(num_vars, 1))  # (m, P)
         self.parent_weight = nn.Parameter(torch.zeros(num_nodes, num_vars, init.numel()))  # (d, m, P)
 
-    def params(self, parents: torch.Tensor | None) -> torch.Tensor:
-        """Parent indicators (G, d, m) or None -> parameters (G, 1, m, P), broadcastable over rows."""
+    @property
+    def num_params(self) -> int:
+        """P, parameters per variable."""
+        return int(self.base.shape[-1])
+
+    def params(self, parents: torch.Tensor | None, shift: torch.Tensor | None = None) -> torch.Tensor:
+        """Parent indicators (G, d, m) or None -> parameters (G, 1, m, P), broadcastable over rows.
+
+        ``shift`` (G, n, m, P), when given, is added per row: history-dependent noise (a temporal
+        SEM's network of the lagged parents), giving (G, n, m, P).
+        """
         if parents is None:
-            return self.base[None, None]
-        shift = torch.einsum("gim,imp->gmp", parents.to(self.base.dtype), self.parent_weight)
-        return (self.base + shift).unsqueeze(1)
+            out = self.base[None, None]
+        else:
+            weight = torch.einsum("gim,imp->gmp", parents.to(self.base.dtype), self.parent_weight)
+            out = (self.base + weight).unsqueeze(1)
+        return out if shift is None else out + shift
 
 
 class GaussianNoise(_ParentConditioned):
@@ -63,18 +74,24 @@ class GaussianNoise(_ParentConditioned):
     def __init__(self, num_vars: int, num_nodes: int) -> None:
         super().__init__(num_vars, num_nodes, torch.zeros(1))
 
-    def log_prob(self, z: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def log_prob(
+        self, z: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Noise (G, n, m) -> log-density (G, n, m); ``parents`` (G, d, m) parent indicators or None."""
-        log_scale = self.params(parents)[..., 0]
+        log_scale = self.params(parents, shift)[..., 0]
         return standard_normal_log_prob(z * torch.exp(-log_scale)) - log_scale
 
-    def from_base(self, u: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def from_base(
+        self, u: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Standard-normal draws (G, n, m) -> noise (G, n, m)."""
-        return u * torch.exp(self.params(parents)[..., 0])
+        return u * torch.exp(self.params(parents, shift)[..., 0])
 
-    def to_base(self, z: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def to_base(
+        self, z: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Noise (G, n, m) -> the standard-normal draws (G, n, m) that give it."""
-        return z * torch.exp(-self.params(parents)[..., 0])
+        return z * torch.exp(-self.params(parents, shift)[..., 0])
 
 
 class SplineNoise(_ParentConditioned):
@@ -118,20 +135,26 @@ class SplineNoise(_ParentConditioned):
             params[..., 1 + 2 * k :],
         )
 
-    def log_prob(self, z: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def log_prob(
+        self, z: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Noise (G, n, m) -> log-density (G, n, m); ``parents`` (G, d, m) parent indicators or None."""
-        log_scale, *spline = self._split(self.params(parents))
+        log_scale, *spline = self._split(self.params(parents, shift))
         u, logdet = rq_spline(z * torch.exp(-log_scale), *spline, bound=self.bound)
         return standard_normal_log_prob(u) + logdet - log_scale
 
-    def from_base(self, u: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def from_base(
+        self, u: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Standard-normal draws (G, n, m) -> noise (G, n, m) (inverse spline, then scale)."""
-        log_scale, *spline = self._split(self.params(parents))
+        log_scale, *spline = self._split(self.params(parents, shift))
         return rq_spline_inverse(u, *spline, bound=self.bound) * torch.exp(log_scale)
 
-    def to_base(self, z: torch.Tensor, parents: torch.Tensor | None = None) -> torch.Tensor:
+    def to_base(
+        self, z: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Noise (G, n, m) -> the standard-normal draws (G, n, m) that give it (scale, then spline)."""
-        log_scale, *spline = self._split(self.params(parents))
+        log_scale, *spline = self._split(self.params(parents, shift))
         return rq_spline(z * torch.exp(-log_scale), *spline, bound=self.bound)[0]
 
 

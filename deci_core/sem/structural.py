@@ -74,7 +74,7 @@ class SEM(nn.Module):
         self.register_buffer("valid", torch.arange(int(width.max()))[None, :] < width[:, None])  # (d, K)
         for name, code in (("cont", CONTINUOUS), ("bin", BINARY), ("cat", CATEGORICAL)):
             self.register_buffer(f"{name}_idx", torch.nonzero(codes == code).flatten())
-        self.functions = NodeMLPs(col_var, int(width.max()), config.hidden, config.layers, generator)
+        self.functions = self._make_functions(col_var, int(width.max()), config, generator)
         self.noise = make_noise(
             config.noise,
             len(self.cont_idx),
@@ -83,6 +83,12 @@ class SEM(nn.Module):
             config.spline_bound,
             config.spline_prior,
         )
+
+    def _make_functions(
+        self, col_var: torch.Tensor, out_width: int, config: ModelConfig, generator: torch.Generator
+    ) -> NodeMLPs:
+        """The networks ``f_j`` (a temporal SEM feeds them lagged copies of the variables too)."""
+        return NodeMLPs(col_var, out_width, config.hidden, config.layers, generator)
 
     @property
     def num_nodes(self) -> int:
@@ -119,12 +125,23 @@ class SEM(nn.Module):
             (n, d), or (S, n, d) for a batch of graphs: ``log p(x_j | x_pa(j), G)``.
         """
         adj, single = self._as_batch(adjacency)
-        out = self.functions(x, adj)  # (S, n, d, K)
+        ll = self._likelihood(self.functions(x, adj), x, adj)
+        return ll[0] if single else ll
+
+    def _likelihood(
+        self, out: torch.Tensor, x: torch.Tensor, adj: torch.Tensor, shift: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Network outputs (S, n, d, K), rows (n, C) or (S, n, C) and graphs (S, d, d) -> (S, n, d).
+
+        ``shift`` (S, n, m, P): per-row noise parameters added to the learned ones (temporal SEM).
+        """
         x_pad = self._pad(x)
         ll = out.new_zeros(out.shape[:3])
         if self.cont_idx.numel():
             z = x_pad[..., self.cont_idx, 0] - out[..., self.cont_idx, 0]
-            ll[..., self.cont_idx] = self.noise.log_prob(z.expand(adj.shape[0], -1, -1), self._parents(adj))
+            ll[..., self.cont_idx] = self.noise.log_prob(
+                z.expand(adj.shape[0], -1, -1), self._parents(adj), shift
+            )
         if self.bin_idx.numel():
             logits = out[..., self.bin_idx, 0]
             target = x_pad[..., self.bin_idx, 0].expand_as(logits)
@@ -132,7 +149,7 @@ class SEM(nn.Module):
         if self.cat_idx.numel():
             logits = out[..., self.cat_idx, :].masked_fill(~self.valid[self.cat_idx], _NEG)
             ll[..., self.cat_idx] = (torch.log_softmax(logits, -1) * x_pad[..., self.cat_idx, :]).sum(-1)
-        return ll[0] if single else ll
+        return ll
 
     def log_prob(self, x: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
         """Joint log-likelihood of each row, ``sum_j log p(x_j | x_pa(j))``: (n,) or (S, n)."""

@@ -10,11 +10,11 @@ fade with n.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-from deci_core.graph.dag import acyclicity
-from deci_core.graph.distribution import gumbel_st_pairs, pair_entropy, sample_pairs
+from deci_core.graph.distribution import EdgeLogits, gumbel_st_pairs
 from deci_core.sem.structural import SEM
 
 
@@ -51,12 +51,13 @@ def enco_delta(adjacency: torch.Tensor, node_ll: torch.Tensor) -> torch.Tensor:
     independently (ENCO, Lippe et al. 2022). Zero where one of the two groups is empty.
 
     Args:
-        adjacency: (S, d, d) sampled graphs. node_ll: (S, d) mean log-likelihood of each node.
+        adjacency: (S, d, d) sampled graphs, or (S, K+1, d, d) temporal ones (one delta per lag).
+        node_ll: (S, d) mean log-likelihood of each node.
 
     Returns:
-        (d, d) deltas (no gradient).
+        (d, d) or (K+1, d, d) deltas (no gradient).
     """
-    ll = node_ll[:, None, :]  # (S, 1, d): node j's fit, broadcast over parents i
+    ll = node_ll.view(node_ll.shape[0], *([1] * (adjacency.dim() - 2)), node_ll.shape[-1])  # (S, .., 1, d)
     count_in = adjacency.sum(0)
     count_out = adjacency.shape[0] - count_in
     mean_in = (adjacency * ll).sum(0) / count_in.clamp_min(1)
@@ -84,6 +85,7 @@ def discovery_terms(
     generator: torch.Generator,
     common_rows: bool = False,
     estimator: str = "enco",
+    family: Any = EdgeLogits,
 ) -> StepTerms:
     """One step's loss when the graph is learned.
 
@@ -97,28 +99,32 @@ def discovery_terms(
 
     Args:
         sem: the SEM. probs: (d, d) edge probabilities of q (differentiable).
-        xb: (B, C) minibatch, B >= samples.
+        xb: (B, C) minibatch, B >= samples; (B, K+1, C) windows for a temporal SEM.
         estimator: ``"enco"`` or ``"gumbel_st"`` (see :class:`~deci_core.config.ModelConfig`).
+        family: the graph family's ``draw``, ``entropy_of`` and ``acyclicity_of`` (the q(G) module:
+            :class:`EdgeLogits`, or the temporal one, whose probs are (K+1, d, d)).
     """
+    if estimator == "gumbel_st" and not (family is EdgeLogits or isinstance(family, EdgeLogits)):
+        raise ValueError("the gumbel_st estimator is implemented for static graphs only; use enco")
     if estimator == "gumbel_st":
         graphs = gumbel_st_pairs(probs, samples, generator)  # (S, d, d), differentiable into probs
     elif estimator == "enco":
-        graphs = sample_pairs(probs.detach(), samples, generator)  # (S, d, d)
+        graphs = family.draw(probs.detach(), samples, generator)  # (S, d, d) or (S, K+1, d, d)
     else:
         raise ValueError(f"unknown gradient estimator {estimator!r}")
     rows = xb.shape[0] // samples
     if common_rows:  # every graph on the same rows: row noise cancels out of the ENCO deltas
-        xb = xb[:rows].expand(samples, rows, xb.shape[-1])
+        xb = xb[:rows].expand(samples, *xb[:rows].shape)
     else:
-        xb = xb[: rows * samples].view(samples, rows, xb.shape[-1])  # rows per graph
+        xb = xb[: rows * samples].reshape(samples, rows, *xb.shape[1:])  # rows per graph
     node_ll = sem.node_log_prob(xb, graphs).mean(1)  # (S, d)
     expected_ll = node_ll.sum(1).mean()
     if estimator == "enco":
         surrogate = (probs * enco_delta(graphs, node_ll.detach())).sum()
     else:
         surrogate = probs.new_zeros(())  # the likelihood's own gradient reaches q via the graphs
-    elbo_graph = prior.log_prob(probs) + pair_entropy(probs) / num_rows
-    h = acyclicity(probs)
+    elbo_graph = prior.log_prob(probs) + family.entropy_of(probs) / num_rows
+    h = family.acyclicity_of(probs)
     loss = -expected_ll - surrogate - elbo_graph + penalty(h)
     objective = -(expected_ll.item() + elbo_graph.item())
     return StepTerms(loss, objective, float(h.item()))
