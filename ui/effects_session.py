@@ -22,6 +22,7 @@ from deci_core.effects import (
     CateCurve,
     Counterfactual,
     EffectEstimate,
+    EffectQuery,
     LinearCheck,
     arm_samples,
     average_effect,
@@ -226,7 +227,8 @@ def _estimate(
     start = time.perf_counter()
     report(0.05, "simulating both arms over sampled graphs")
     rows = training_rows(model) or (len(table) if table is not None else None)
-    est = average_effect(model, **query, **settings, data_rows=rows)
+    question = EffectQuery(**query)
+    est = average_effect(model, question, **settings, data_rows=rows)
     if should_stop():
         return None
     if query.get("conditioning"):  # a subgroup: the estimate alone
@@ -234,12 +236,12 @@ def _estimate(
             est, None, pd.DataFrame(columns=["arm", "value"]), description, time.perf_counter() - start
         )
     report(0.6, "outcome distributions")
-    arms = arm_samples(model, **query, num_graphs=settings["num_graphs"], seed=settings["seed"])
+    arms = arm_samples(model, question, num_graphs=settings["num_graphs"], seed=settings["seed"])
     report(0.85, "linear cross-check")
     linear = None
     if table is not None:
         adj = model.graph_posterior_.most_probable()
-        linear = linear_backdoor(table, model.encoder_, adj, **query)
+        linear = linear_backdoor(table, model.encoder_, adj, question)
     return EffectResult(est, linear, arms, description, time.perf_counter() - start)
 
 
@@ -301,7 +303,7 @@ def _row_effects(
     model: Any, table: pd.DataFrame, query: dict[str, Any], num_graphs: int, seed: int, report, should_stop
 ) -> pd.DataFrame:
     report(0.1, f"abduction and both interventions for {len(table):,} rows")
-    ite = individual_effects(model, table, **query, num_graphs=num_graphs, seed=seed)
+    ite = individual_effects(model, table, EffectQuery(**query), num_graphs=num_graphs, seed=seed)
     rows = pd.concat([table.reset_index(drop=True), ite.table.reset_index(drop=True)], axis=1)
     if ite.outside_data is not None:  # the row's effect extrapolates beyond the data
         rows["outside_data"] = np.asarray(ite.outside_data, dtype=bool)
@@ -327,11 +329,11 @@ def _curve(
     report(0.1, f"simulating and averaging by {modifier}")
     return cate_curve(
         model,
-        modifier=modifier,
+        EffectQuery(**query),
+        modifier,
         num_graphs=settings["num_graphs"],
         seed=settings["seed"],
         data_rows=training_rows(model),
-        **query,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from deci_core.cli.main import load_run, read_csv, register
 from deci_core.effects.individual import counterfactual, individual_effects
 from deci_core.effects.methods import training_rows
-from deci_core.effects.query import EffectQueryError
+from deci_core.effects.query import EffectQuery, EffectQueryError
 from deci_core.effects.simulate import average_effect
 
 
@@ -75,15 +75,10 @@ def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = 
     model = load_run(args.run_dir)
     est = average_effect(
         model,
-        args.treatment,
-        args.outcome,
-        args.treatment_value,
-        args.control_value,
-        conditioning=conditioning,
+        _query(args, conditioning),
         num_graphs=args.num_graphs,
         num_samples=args.num_samples,
         seed=args.seed,
-        outcome_level=args.outcome_level,
         data_rows=training_rows(model),
     )
     return _finite(est.to_dict())
@@ -121,13 +116,9 @@ def ite_command(args: argparse.Namespace) -> dict[str, Any]:
     result = individual_effects(
         model,
         df,
-        args.treatment,
-        args.outcome,
-        args.treatment_value,
-        args.control_value,
+        _query(args),
         num_graphs=args.num_graphs,
         seed=args.seed,
-        outcome_level=args.outcome_level,
         abduction_draws=args.abduction_draws,
     )
     try:
@@ -135,6 +126,18 @@ def ite_command(args: argparse.Namespace) -> dict[str, Any]:
     except OSError as exc:
         raise EffectQueryError(f"Could not write '{args.out}': {exc.strerror or exc}.") from exc
     return _finite({**result.summary(), "out": str(args.out)})
+
+
+def _query(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> EffectQuery:
+    """The question the arguments ask."""
+    return EffectQuery(
+        args.treatment,
+        args.outcome,
+        args.treatment_value,
+        args.control_value,
+        dict(conditioning or {}),
+        args.outcome_level,
+    )
 
 
 def parse_condition(text: str) -> tuple[str, Any]:

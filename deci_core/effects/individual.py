@@ -152,14 +152,10 @@ class Counterfactual:
 def individual_effects(
     model: Any,
     df: pd.DataFrame,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
+    query: EffectQuery,
     *,
     num_graphs: int = 20,
     seed: int = 0,
-    outcome_level: Any = None,
     abduction_draws: int | None = None,
     batch_rows: int = 8192,
 ) -> IndividualEffects:
@@ -167,11 +163,12 @@ def individual_effects(
 
     Args:
         df: rows in user units with every modeled column.
+        query: the question (its conditioning is not used: every row is its own condition).
         abduction_draws: noise draws per row for discrete variables (default 1 if every variable is
             continuous, else 16).
         batch_rows: rows per SEM pass (memory bound).
     """
-    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
+    q = Query(model, query)
     x = q.encoder.encode(df).to(q.device)
     k = _draws(q, abduction_draws)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
@@ -187,9 +184,6 @@ def individual_effects(
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
-    query = EffectQuery(
-        treatment, outcome, to_plain(q.treatment_value), to_plain(q.control_value), {}, to_plain(q.level)
-    )
     means = tuple(float(v) for v in per_graph.mean(1))
     weights = tuple(float(v) for v in draws.weights)
     outside = (
@@ -203,7 +197,7 @@ def individual_effects(
         else np.zeros(0, dtype=bool)
     )
     return IndividualEffects(
-        query, table, draws.num_graphs, k, int(seed), means, weights, outside_data=outside
+        q.resolved(), table, draws.num_graphs, k, int(seed), means, weights, outside_data=outside
     )
 
 
@@ -240,7 +234,7 @@ def counterfactual(
     if not interventions:
         raise EffectQueryError("Say what to change: give at least one variable=value to set.")
     first, value0 = next(iter(interventions.items()))
-    q = Query(model, first, outcome, value0, value0, outcome_level)
+    q = Query(model, EffectQuery(first, outcome, value0, value0, outcome_level=outcome_level))
     if outcome in interventions:
         raise EffectQueryError(f"'{outcome}' is set by the intervention: pick another outcome to predict.")
     x = q.encoder.encode(frame.reset_index(drop=True)).to(q.device)

@@ -8,7 +8,7 @@ Works with any fitted object exposing ``encoder_`` (TableEncoder), ``sem_`` (SEM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -144,15 +144,10 @@ def outside_support(q: Query, x: torch.Tensor, adj: torch.Tensor, level: float =
 class Query:
     """A query bound to a fitted model: indices, encoded arm values and outcome read-outs."""
 
-    def __init__(
-        self,
-        model: Any,
-        treatment: str,
-        outcome: str,
-        treatment_value: Any,
-        control_value: Any,
-        outcome_level: Any = None,
-    ) -> None:
+    def __init__(self, model: Any, query: EffectQuery) -> None:
+        if not isinstance(query, EffectQuery):
+            raise TypeError(f"expected an EffectQuery, got {type(query).__name__}")
+        treatment, outcome = query.treatment, query.outcome
         for name in ("encoder_", "sem_", "graph_posterior_"):
             if not hasattr(model, name):
                 raise NotFittedError("This model is not fitted yet: call fit(df) first (or DECI.load(path)).")
@@ -164,15 +159,26 @@ class Query:
                 f"Treatment and outcome are both '{treatment}': pick two different variables."
             )
         self.treatment, self.outcome = treatment, outcome
-        self.a = self.encode(treatment, treatment_value)
-        self.b = self.encode(treatment, control_value)
-        self.treatment_value = self.canonical(treatment, treatment_value)
-        self.control_value = self.canonical(treatment, control_value)
+        self.query = query
+        self.a = self.encode(treatment, query.treatment_value)
+        self.b = self.encode(treatment, query.control_value)
+        self.treatment_value = self.canonical(treatment, query.treatment_value)
+        self.control_value = self.canonical(treatment, query.control_value)
         self.out_spec = self.encoder.spec(outcome)
         self.discrete = self.out_spec.type is not VariableType.CONTINUOUS
-        self.level, self.level_index = self._outcome_level(outcome_level)
+        self.level, self.level_index = self._outcome_level(query.outcome_level)
         self.col = self.encoder.column_slices[self.y].start
         self.device = self.sem.codes.device
+
+    def resolved(self, conditioning: dict[str, Any] | None = None) -> EffectQuery:
+        """The question as answered: arm values and outcome level as the data holds them."""
+        return replace(
+            self.query,
+            treatment_value=to_plain(self.treatment_value),
+            control_value=to_plain(self.control_value),
+            conditioning={k: to_plain(v) for k, v in (conditioning or {}).items()},
+            outcome_level=to_plain(self.level),
+        )
 
     # ----- resolving ------------------------------------------------------------------------
     def index(self, name: str) -> int:

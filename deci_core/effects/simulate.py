@@ -68,36 +68,29 @@ class _GraphRun:
 
 def average_effect(
     model: Any,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
+    query: EffectQuery,
     *,
-    conditioning: dict[str, Any] | None = None,
     num_graphs: int = 20,
     num_samples: int | None = None,
     seed: int = 0,
-    outcome_level: Any = None,
     data_rows: int | None = None,
     bandwidth: float = 1.0,
 ) -> EffectEstimate:
-    """ATE (or CATE with ``conditioning``) in the user's units; see the module docstring.
+    """ATE (or CATE when ``query.conditioning`` is set) in the user's units; see the module docstring.
 
     Args:
         model: a fitted DECI (``encoder_``, ``sem_``, ``graph_posterior_``).
-        treatment, outcome: variable names.
-        treatment_value, control_value: a and b (numbers; a level for discrete treatments; 0/1 name a
-            binary variable's two levels).
-        conditioning: modifier -> value, ``(low, high)`` or a list of levels (CATE).
+        query: the question (arms a and b: numbers; a level for discrete treatments; 0/1 name a
+            binary variable's two levels; conditioning: modifier -> value, ``(low, high)`` or a list
+            of levels; outcome_level: the discrete outcome's level compared, default the last).
         num_graphs: graphs drawn (the most probable + ``num_graphs - 1`` samples).
         num_samples: simulated units per graph (default 4,000; 20,000 with conditioning).
         seed: seeds graphs and noise (same seed, same answer).
-        outcome_level: level of a discrete outcome whose probability is compared (default: last).
         data_rows: training rows, for the finite-data variance term (None: term omitted).
         bandwidth: multiplies the kernel bandwidth of continuous point conditions.
     """
-    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
-    conditions = _Conditions(q, conditioning or {}, bandwidth)
+    q = Query(model, query)
+    conditions = _Conditions(q, query.conditioning or {}, bandwidth)
     n = int(num_samples or (20_000 if conditions else 4_000))
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     z = _noise(q, n, seed)
@@ -194,16 +187,7 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     gen = torch.Generator(device=q.device).manual_seed(int(seed) + 7919)
     x = q.sem.sample(int(rows), q.adjacency(graph), gen)
     df = q.encoder.decode(x)
-    check = linear_backdoor(
-        df,
-        q.encoder,
-        graph,
-        q.treatment,
-        q.outcome,
-        q.treatment_value,
-        q.control_value,
-        q.level if q.discrete else None,
-    )
+    check = linear_backdoor(df, q.encoder, graph, q.resolved())
     return check.std_error**2 / max(fraction, 1e-6)
 
 
@@ -232,16 +216,8 @@ def _estimate(
     path_w = w[[has_path(g, q.t, q.y) for g in draws.graphs]]
     mean_a = float(np.dot(path_w, means_a) / path_w.sum()) if means_a else float("nan")
     mean_b = float(np.dot(path_w, means_b) / path_w.sum()) if means_b else float("nan")
-    query = EffectQuery(
-        q.treatment,
-        q.outcome,
-        to_plain(q.treatment_value),
-        to_plain(q.control_value),
-        {k: to_plain(v) for k, v in conditioning.items()},
-        to_plain(q.level),
-    )
     return EffectEstimate(
-        query,
+        q.resolved(conditioning),
         value,
         var_graph,
         float((w * mc_var).sum()),
@@ -353,16 +329,7 @@ def _range(value: Any, name: str) -> tuple[float, float]:
 
 
 def arm_samples(
-    model: Any,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
-    *,
-    num_graphs: int = 20,
-    num_samples: int = 2000,
-    seed: int = 0,
-    outcome_level: Any = None,
+    model: Any, query: EffectQuery, *, num_graphs: int = 20, num_samples: int = 2000, seed: int = 0
 ) -> pd.DataFrame:
     """Simulated outcomes under both arms, for plotting their distributions.
 
@@ -370,7 +337,7 @@ def arm_samples(
     with ``arm`` ("treated" / "control") and ``value`` (the outcome in user units; for a discrete
     outcome the probability of the chosen level given the simulated parents).
     """
-    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
+    q = Query(model, query)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     counts = np.maximum(np.round(draws.weights * num_samples).astype(int), 1)
     gen = torch.Generator(device=q.device).manual_seed(int(seed))
