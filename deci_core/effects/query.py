@@ -28,6 +28,9 @@ class EffectQuery:
         treatment_value, control_value: a and b in the data's units (a level for discrete T).
         conditioning: modifier name -> value, ``[low, high]`` range (continuous) or list of levels.
         outcome_level: for a binary/categorical outcome, the level whose probability is compared.
+        estimand: over whom the effect is averaged: ``"ate"`` (everyone), ``"att"`` (the treated:
+            rows whose treatment is a, or for a continuous treatment nearer to a than to b) or
+            ``"atc"`` (the controls: rows at b, or nearer to b). ATT and ATC need the data rows.
     """
 
     treatment: str
@@ -36,6 +39,11 @@ class EffectQuery:
     control_value: Any
     conditioning: dict[str, Any] = field(default_factory=dict)
     outcome_level: Any = None
+    estimand: str = "ate"
+
+    def __post_init__(self) -> None:
+        if self.estimand not in ESTIMANDS:
+            raise EffectQueryError(f"Unknown estimand {self.estimand!r}: use one of {list(ESTIMANDS)}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +53,7 @@ class EffectQuery:
             "control_value": to_plain(self.control_value),
             "conditioning": {k: to_plain(v) for k, v in self.conditioning.items()},
             "outcome_level": to_plain(self.outcome_level),
+            "estimand": self.estimand,
         }
 
     @classmethod
@@ -56,11 +65,16 @@ class EffectQuery:
             d["control_value"],
             dict(d.get("conditioning") or {}),
             d.get("outcome_level"),
+            d.get("estimand") or "ate",
         )
 
 
 class EffectQueryError(DeciError):
     """An effect query names unknown variables, impossible values or levels."""
+
+
+ESTIMANDS = {"ate": "everyone", "att": "the treated", "atc": "the controls"}
+"""Estimand -> the population it averages over, in words."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ noise is reused across graphs. On a graph with no directed path T -> Y the effec
 nothing is simulated. For a discrete outcome the read-out is the probability of the chosen level given
 the simulated parents (same mean as the 0/1 draw, less noise).
 
+ATT / ATC (``query.estimand``): the same simulation, averaged over the simulated units whose factual
+treatment is a (ATT) or b (ATC); for a continuous treatment, nearer to a or to b.
+
 CATE ``E[Y(a) - Y(b) | M = m]`` (DECI's approach): simulate the observational rows with the same
 noise, so each simulated unit has factual modifier values and a pair of potential outcomes, then
 estimate the conditional mean of the difference given the modifiers: a Nadaraya–Watson kernel average
@@ -95,12 +98,15 @@ def average_effect(
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
     z = _noise(q, n, seed)
     per_graph, mc_var, data_var, means_a, means_b, notes = [], [], [], [], [], set()
+    observe = bool(conditions) or query.estimand != "ate"
     for g, graph in enumerate(draws.graphs):
         if not has_path(graph, q.t, q.y):
             per_graph.append(0.0), mc_var.append(0.0), data_var.append(0.0)
             continue
-        run = _simulate(q, graph, z, observe=bool(conditions))
+        run = _simulate(q, graph, z, observe=observe)
         w = conditions.weights(run.x_obs, graph, notes) if conditions else np.ones(n)
+        if query.estimand != "ate":
+            w = w * _population(q, run.x_obs, query.estimand)
         if g == 0:
             _overlap_note(q, run.x_treated, graph, w, notes)
         m, v, ess = _weighted_mean_var(run.diff, w)
@@ -125,6 +131,23 @@ def average_effect(
         seed,
         notes,
     )
+
+
+def _population(q: Query, x_obs: torch.Tensor, estimand: str) -> np.ndarray:
+    """(n,) 0/1 weights of the simulated units in the estimand's population, by their factual
+    (no-intervention) treatment: at a (ATT) or b (ATC); continuous: nearer to a (ATT) or to b (ATC)."""
+    values = modifier_values(q, x_obs, q.t)
+    spec = q.encoder.specs[q.t]
+    if spec.type is VariableType.CONTINUOUS:
+        a, b = float(q.treatment_value), float(q.control_value)
+        near_a = np.abs(values - a) < np.abs(values - b)
+    else:
+        code = int(q.a.argmax().item()) if q.a.numel() > 1 else int(q.a[0].item())
+        near_a = values == code
+        if estimand == "atc":
+            code_b = int(q.b.argmax().item()) if q.b.numel() > 1 else int(q.b[0].item())
+            return (values == code_b).astype(float)
+    return (near_a if estimand == "att" else ~near_a).astype(float)
 
 
 def _noise(q: Query, n: int, seed: int) -> torch.Tensor:
@@ -207,13 +230,14 @@ def _estimate(
     w = draws.weights
     value = float((w * per_graph).sum())
     var_graph = float((w * (per_graph - value) ** 2).sum())
-    no_path = float(w[[not has_path(g, q.t, q.y) for g in draws.graphs]].sum())
+    paths = np.array([has_path(g, q.t, q.y) for g in draws.graphs])
+    no_path = float(w[~paths].sum())
     if 0 < no_path < 1:
         notes.add(
             f"{no_path:.0%} of the graphs have no directed path from {q.treatment} to {q.outcome}: "
             f"the effect is exactly 0 on those."
         )
-    path_w = w[[has_path(g, q.t, q.y) for g in draws.graphs]]
+    path_w = w[paths]
     mean_a = float(np.dot(path_w, means_a) / path_w.sum()) if means_a else float("nan")
     mean_b = float(np.dot(path_w, means_b) / path_w.sum()) if means_b else float("nan")
     return EffectEstimate(
@@ -233,6 +257,7 @@ def _estimate(
         q.discrete,
         _METHOD,
         tuple(sorted(notes)),
+        tuple(bool(p) for p in paths),
     )
 
 
