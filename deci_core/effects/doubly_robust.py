@@ -38,6 +38,9 @@ from deci_core.effects.query import ESTIMANDS, EffectQuery, EffectQueryError, Gr
 LEARNERS = ("linear", "forest", "dr")
 LEARNER_NAMES = {"linear": "LinearDML", "forest": "CausalForestDML", "dr": "DRLearner (AIPW)"}
 _Z95 = 1.959964
+MIN_PROPENSITY = 0.02
+"""AIPW's propensity floor (EconML's default is 1e-6): on Nie & Wager's setup D, where the true
+propensity nears 0, an unclipped DRLearner gave -2.09 +- 2.97 for a mean effect of 0.16."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class DoublyRobustResult:
     num_rows: int
     outcome_discrete: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    row_effects: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per learner, (num_rows,) per-row effects tau(z_i) on the rows estimated on (those at the
+    compared values, after trimming), mixed over adjustment sets like the estimate."""
 
     @property
     def path_probability(self) -> float:
@@ -143,6 +149,7 @@ def doubly_robust(
     trim: float | None = None,
     graphs: GraphDraws | None = None,
     forest_trees: int = 100,
+    max_sets: int = 5,
 ) -> DoublyRobustResult:
     """The effect estimated on ``df`` by EconML on each sampled graph's adjustment set (module docstring).
 
@@ -152,6 +159,8 @@ def doubly_robust(
         learners: subset of LEARNERS (``dr`` is skipped for a continuous treatment, with a note).
         trim: drop rows outside ``[trim, 1 - trim]`` propensity (see overlap) before estimating.
         graphs: the graph draws to use (default: as the SEM's estimate, from num_graphs and seed).
+        max_sets: at most this many distinct adjustment sets are estimated (the most probable); the
+            rest's posterior mass is left out and renormalised, with a note saying how much.
     """
     encoder = model.encoder_
     names = list(encoder.names)
@@ -164,9 +173,19 @@ def doubly_robust(
     t, y = names.index(query.treatment), names.index(query.outcome)
     draws = graphs or draw_graphs(model.graph_posterior_, num_graphs, seed)
     sets = adjustment_sets(draws, t, y)
+    notes = []
+    if len(sets.sets) > max_sets:
+        left = float(sum(sets.weights[max_sets:]))
+        notes.append(
+            f"{len(sets.sets) - max_sets} less probable adjustment sets ({left:.0%} of the graphs) were "
+            "not estimated; the others' weights were scaled up to cover them."
+        )
+        scale = (1.0 - sets.no_path) / max(1.0 - sets.no_path - left, 1e-12)
+        sets = AdjustmentSets(
+            sets.sets[:max_sets], tuple(w * scale for w in sets.weights[:max_sets]), sets.no_path
+        )
     set_names = tuple(tuple(names[i] for i in s) for s in sets.sets)
     data = _Arms(df, encoder, query)
-    notes = []
     if data.continuous and "dr" in learners:
         learners = tuple(k for k in learners if k != "dr")
         notes.append("DRLearner needs a discrete treatment: left out for this continuous treatment.")
@@ -182,10 +201,13 @@ def doubly_robust(
             notes.append(check.trimmed_sentence())
     keep = check.kept if check is not None and trim is not None else np.ones(len(data.t), dtype=bool)
     per_learner: dict[str, list[tuple[float, float]]] = {k: [] for k in learners}
-    for z_names in set_names:
+    rows = {k: np.zeros(int(keep.sum())) for k in learners}
+    for z_names, w in zip(set_names, sets.weights, strict=True):
         z = data.covariates(z_names)[keep]
         for k in learners:
-            per_learner[k].append(_fit_one(k, z, data, keep, query.estimand, seed, forest_trees))
+            value, se, tau = _fit_one(k, z, data, keep, query.estimand, seed, forest_trees)
+            per_learner[k].append((value, se))
+            rows[k] += w * tau
     results = {k: _mix(k, v, sets, set_names) for k, v in per_learner.items()} if sets.sets else {}
     if 0 < sets.no_path:
         notes.append(
@@ -193,7 +215,7 @@ def doubly_robust(
             f"{query.outcome}: the effect counts as 0 there."
         )
     return DoublyRobustResult(
-        query, results, sets, set_names, check, int(keep.sum()), data.discrete_outcome, tuple(notes)
+        query, results, sets, set_names, check, int(keep.sum()), data.discrete_outcome, tuple(notes), rows
     )
 
 
@@ -240,8 +262,8 @@ class _Arms:
 
 def _fit_one(
     learner: str, z: np.ndarray, data: _Arms, keep: np.ndarray, estimand: str, seed: int, trees: int
-) -> tuple[float, float]:
-    """(value, std_error) of one learner on one adjustment set."""
+) -> tuple[float, float, np.ndarray]:
+    """(value, std_error, per-row effects (n_kept,)) of one learner on one adjustment set."""
     from econml.dml import CausalForestDML, LinearDML
     from econml.dr import LinearDRLearner
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -273,16 +295,25 @@ def _fit_one(
             random_state=seed,
         )
     else:
-        est = LinearDRLearner(model_propensity=boost_t, model_regression=boost_y, cv=3, random_state=seed)
+        x = z if z.shape[1] else np.zeros((len(t), 1))  # EconML's DR needs X or W
+        est = LinearDRLearner(
+            model_propensity=boost_t,
+            model_regression=boost_y,
+            cv=3,
+            random_state=seed,
+            min_propensity=MIN_PROPENSITY,
+        )
     est.fit(y, t.astype(int) if discrete else t, X=x)
     mask = data.population(estimand, keep)
     if not mask.any():
         raise EffectQueryError(f"No rows in the population of the {estimand.upper()}.")
     if x is None:
         inference = est.ate_inference(T0=t0, T1=t1)
+        tau = np.full(len(t), float(inference.mean_point))
     else:
         inference = est.ate_inference(X=x[mask], T0=t0, T1=t1)
-    return float(inference.mean_point), float(inference.stderr_mean)
+        tau = np.asarray(est.effect(x, T0=t0, T1=t1), dtype=float).reshape(-1)
+    return float(inference.mean_point), float(inference.stderr_mean), tau
 
 
 def _mix(
