@@ -129,6 +129,10 @@ def true_graph(names: list[str], t: str, y: str, covariates: list[str]) -> np.nd
     return adj
 
 
+MAX_SECONDS = None
+"""Discovery time budget (None: the preset's, 20 s for quick); --max-seconds sets it."""
+
+
 def run_case(df: pd.DataFrame, t: str, y: str, covariates: list[str], seed: int, tau=None) -> dict:
     """Every method on one table; per-row scores when the true per-row effects ``tau`` are known."""
     torch.set_num_threads(1)
@@ -140,7 +144,8 @@ def run_case(df: pd.DataFrame, t: str, y: str, covariates: list[str], seed: int,
     }
     start = time.perf_counter()
     constraints = Constraints(roots=tuple(covariates), leaves=(y,))
-    model = DECI(ModelConfig(), TrainingConfig(seed=seed, preset="quick", num_threads=1))
+    training = TrainingConfig(seed=seed, preset="quick", num_threads=1, max_seconds=MAX_SECONDS)
+    model = DECI(ModelConfig(), training)
     model.fit(df, constraints=constraints)
     out["fit_s"] = time.perf_counter() - start
     names = list(model.encoder_.names)
@@ -260,7 +265,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-cate", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=None, help="discovery budget per fit")
     args = parser.parse_args()
+    global MAX_SECONDS
+    MAX_SECONDS = args.max_seconds
     wall = time.perf_counter()
     lines = [HEADING, ""]
     df, t, y, cov = nhefs()

@@ -5,7 +5,9 @@ variables (``z = x - f(parents)``, the additive-noise residual). Binary and cate
 unique noise: their noise is drawn from its posterior given the observed value (truncated logistic;
 top-down Gumbel), which reproduces the row exactly without intervention. With any discrete variable
 in the model, ``abduction_draws`` such draws are averaged, so a discrete outcome's counterfactual is a
-probability of its level (the approximation used). Action sets the treatment; prediction pushes the
+probability of its level (the approximation used); for a graph on which no discrete variable lies
+between the treatment and the outcome (nor is the outcome) one draw gives the same answer, and is
+used. Action sets the treatment; prediction pushes the
 noise through the SEM. Each distinct graph gives one value per row; the estimate is the weighted mean
 over graphs and the interval the weighted 2.5% / 97.5% quantiles across graphs (graph uncertainty
 only: the SEM's functions are point estimates).
@@ -37,7 +39,7 @@ from deci_core.effects.query import (
     outside_support,
     weighted_quantiles,
 )
-from deci_core.graph.dag import has_path
+from deci_core.graph.dag import descendants, has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
 
@@ -178,9 +180,11 @@ def individual_effects(
             continue
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
+        changing = _changing(graph, q.t, q.y)
+        k_graph = k if _any_discrete(q, changing) else 1
         for start in range(0, len(df), batch_rows):
             xb = x[start : start + batch_rows]
-            per_graph[g, start : start + len(xb)] = _row_effects(q, xb, adj, k, gen)
+            per_graph[g, start : start + len(xb)] = _row_effects(q, xb, adj, k_graph, gen, changing)
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
@@ -201,11 +205,32 @@ def individual_effects(
     )
 
 
+def _changing(graph: np.ndarray, t: int, y: int) -> np.ndarray:
+    """(d,) bool: the variables do(T) can change that can change Y, ``de(T) ∩ (an(Y) ∪ {Y})``.
+
+    Speed (bench/RESULTS.md, "Effects on real data"): every other variable keeps its factual value
+    in both arms (abduction reproduces it exactly), so the arms' SEM pass computes only these."""
+    below_t = descendants(graph, t)
+    above_y = descendants(np.asarray(graph).T, y)
+    above_y[y] = True
+    return below_t & above_y
+
+
+def _any_discrete(q: Query, nodes: np.ndarray) -> bool:
+    """True when a discrete variable is among ``nodes``: only then do abduction draws differ."""
+    return any(q.encoder.types[i] is not VariableType.CONTINUOUS for i in np.flatnonzero(nodes))
+
+
 @torch.no_grad()
-def _row_effects(q: Query, x: torch.Tensor, adj: torch.Tensor, k: int, gen: torch.Generator) -> np.ndarray:
+def _row_effects(
+    q: Query, x: torch.Tensor, adj: torch.Tensor, k: int, gen: torch.Generator, changing: np.ndarray
+) -> np.ndarray:
     n = x.shape[0]
-    z = q.sem.sample_to_noise(x.repeat(k, 1), adj, gen)
-    xa, xb = q.arms(z, adj)
+    rows = x.repeat(k, 1)
+    z = q.sem.sample_to_noise(rows, adj, gen)
+    slices = q.encoder.column_slices
+    fixed = {i: rows[:, slices[i]] for i in np.flatnonzero(~changing) if i != q.t}
+    xa, xb = q.arms(z, adj, fixed)
     diff = q.readout(xa, adj, expected=False) - q.readout(xb, adj, expected=False)
     return diff.double().reshape(k, n).mean(0).cpu().numpy()
 

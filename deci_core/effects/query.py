@@ -241,14 +241,21 @@ class Query:
     def adjacency(self, graph: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.asarray(graph), dtype=torch.float32, device=self.device)
 
-    def arms(self, z: torch.Tensor, adj: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Both arms with common noise z (n, C): rows under do(T=a) and do(T=b), one SEM pass."""
+    def arms(
+        self, z: torch.Tensor, adj: torch.Tensor, fixed: dict[int, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both arms with common noise z (n, C): rows under do(T=a) and do(T=b), one SEM pass.
+
+        ``fixed``: variable -> (n, width) values both arms keep (the factual values of variables the
+        treatment cannot change, so the pass skips computing them)."""
         n = z.shape[0]
         width = self.a.numel()
         values = torch.cat(
             [self.a.reshape(1, width).expand(n, width), self.b.reshape(1, width).expand(n, width)]
         )
-        x = self.sem.noise_to_sample(torch.cat([z, z]), adj, {self.t: values.to(self.device)})
+        actions = {i: torch.cat([v, v]) for i, v in (fixed or {}).items()}
+        actions[self.t] = values.to(self.device)
+        x = self.sem.noise_to_sample(torch.cat([z, z]), adj, actions)
         return x[:n], x[n:]
 
     @torch.no_grad()

@@ -40,7 +40,7 @@ import torch
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
 from deci_core.effects.estimate import EffectEstimate
-from deci_core.effects.linear import linear_backdoor
+from deci_core.effects.linear import _ols_hc1
 from deci_core.effects.query import (
     EffectQuery,
     EffectQueryError,
@@ -208,10 +208,31 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     Divided by ``fraction`` (the share of units that carry weight) for a conditional effect.
     """
     gen = torch.Generator(device=q.device).manual_seed(int(seed) + 7919)
-    x = q.sem.sample(int(rows), q.adjacency(graph), gen)
-    df = q.encoder.decode(x)
-    check = linear_backdoor(df, q.encoder, graph, q.resolved())
-    return check.std_error**2 / max(fraction, 1e-6)
+    x = q.sem.sample(int(rows), q.adjacency(graph), gen).double().cpu().numpy()
+    # the linear backdoor regression of linear_backdoor, on the encoded rows (no decoding: the
+    # encoding is affine per column, so the estimate and its HC1 error are the same, ~30x faster)
+    parents = [int(i) for i in np.flatnonzero(np.asarray(graph)[:, q.t]) if i != q.y]
+    t_cols = _regressors(q, x, q.t)
+    design = np.concatenate([np.ones((len(x), 1)), t_cols, *(_regressors(q, x, i) for i in parents)], 1)
+    if q.discrete:
+        binary = q.out_spec.type is VariableType.BINARY
+        hit = x[:, q.col] if binary else x[:, q.col + q.level_index]
+        y = (1 - hit) if binary and q.level_index == 0 else hit
+    else:
+        y = x[:, q.col] * q.encoder.scale_of(q.outcome)
+    contrast = np.zeros(design.shape[1])
+    contrast[1 : 1 + t_cols.shape[1]] = _drop_first(q, q.t, (q.a - q.b).double().cpu().numpy()[None])[0]
+    _, cov = _ols_hc1(design, y)
+    return float(max(contrast @ cov @ contrast, 0.0)) / max(fraction, 1e-6)
+
+
+def _regressors(q: Query, x: np.ndarray, i: int) -> np.ndarray:
+    """Variable i's regression columns from encoded rows: its columns, a categorical's first dropped."""
+    return _drop_first(q, i, x[:, q.encoder.column_slices[i]])
+
+
+def _drop_first(q: Query, i: int, block: np.ndarray) -> np.ndarray:
+    return block[:, 1:] if q.encoder.specs[i].type is VariableType.CATEGORICAL else block
 
 
 def _estimate(
