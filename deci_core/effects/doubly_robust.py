@@ -96,6 +96,10 @@ class DoublyRobustResult:
     """Per learner, (num_rows,) per-row effects tau(z_i) on the rows estimated on (those at the
     compared values, after trimming), mixed over adjustment sets like the estimate."""
 
+    def row_table(self, learner: str = "forest") -> pd.DataFrame:
+        """Per-row effects of one learner (``dr_<learner>``), in the rows' order (module docstring)."""
+        return pd.DataFrame({f"dr_{learner}_effect": self.row_effects[learner]})
+
     @property
     def path_probability(self) -> float:
         return self.sets.path_probability
