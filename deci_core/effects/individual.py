@@ -227,7 +227,7 @@ def _row_effects(
 ) -> np.ndarray:
     n = x.shape[0]
     rows = x.repeat(k, 1)
-    z = q.sem.sample_to_noise(rows, adj, gen)
+    z = q.sem.sample_to_noise(rows, adj, gen, nodes=changing)
     slices = q.encoder.column_slices
     fixed = {i: rows[:, slices[i]] for i in np.flatnonzero(~changing) if i != q.t}
     xa, xb = q.arms(z, adj, fixed)

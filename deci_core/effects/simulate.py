@@ -158,7 +158,10 @@ def _noise(q: Query, n: int, seed: int) -> torch.Tensor:
 @torch.no_grad()
 def _simulate(q: Query, graph: np.ndarray, z: torch.Tensor, observe: bool) -> _GraphRun:
     adj = q.adjacency(graph)
-    xa, xb = q.arms(z, adj)
+    # without observed rows to report, only the outcome's ancestors need simulating: the others
+    # are held at 0 (they cannot reach the outcome, so its values are the same; ~d/|an(Y)| faster)
+    fixed = None if observe else _idle(q, z.shape[0], ~_ancestors(graph, [q.y]))
+    xa, xb = q.arms(z, adj, fixed)
     ya, yb = q.readout(xa, adj, expected=True), q.readout(xb, adj, expected=True)
     diff = (ya - yb).double().cpu().numpy()
     x_obs = q.sem.noise_to_sample(z, adj) if observe else None
@@ -208,7 +211,8 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     Divided by ``fraction`` (the share of units that carry weight) for a conditional effect.
     """
     gen = torch.Generator(device=q.device).manual_seed(int(seed) + 7919)
-    x = q.sem.sample(int(rows), q.adjacency(graph), gen).double().cpu().numpy()
+    idle = _idle(q, int(rows), ~_ancestors(graph, [q.y, q.t]))  # only what the regression reads
+    x = q.sem.sample(int(rows), q.adjacency(graph), gen, idle).double().cpu().numpy()
     # the linear backdoor regression of linear_backdoor, on the encoded rows (no decoding: the
     # encoding is affine per column, so the estimate and its HC1 error are the same, ~30x faster)
     parents = [int(i) for i in np.flatnonzero(np.asarray(graph)[:, q.t]) if i != q.y]
@@ -224,6 +228,23 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     contrast[1 : 1 + t_cols.shape[1]] = _drop_first(q, q.t, (q.a - q.b).double().cpu().numpy()[None])[0]
     _, cov = _ols_hc1(design, y)
     return float(max(contrast @ cov @ contrast, 0.0)) / max(fraction, 1e-6)
+
+
+def _ancestors(graph: np.ndarray, nodes: list[int]) -> np.ndarray:
+    """(d,) bool: the nodes and their ancestors."""
+    above = np.zeros(len(graph), dtype=bool)
+    for j in nodes:
+        above |= descendants(np.asarray(graph).T, j)
+        above[j] = True
+    return above
+
+
+def _idle(q: Query, n: int, nodes: np.ndarray) -> dict[int, torch.Tensor]:
+    """Zeros (n, width) for each of ``nodes`` other than the treatment: held fixed, not simulated."""
+    widths = q.encoder.widths
+    return {
+        int(i): torch.zeros(n, widths[i], device=q.device) for i in np.flatnonzero(nodes) if i != q.t
+    }
 
 
 def _regressors(q: Query, x: np.ndarray, i: int) -> np.ndarray:

@@ -229,7 +229,11 @@ class SEM(nn.Module):
 
     @torch.no_grad()
     def sample_to_noise(
-        self, x: torch.Tensor, adjacency: torch.Tensor, generator: torch.Generator | None = None
+        self,
+        x: torch.Tensor,
+        adjacency: torch.Tensor,
+        generator: torch.Generator | None = None,
+        nodes: np.ndarray | None = None,
     ) -> torch.Tensor:
         """Abduction: noise (n, C) that reproduces the rows x through :meth:`noise_to_sample`.
 
@@ -241,10 +245,18 @@ class SEM(nn.Module):
 
         Args:
             x: (n, C) encoded rows. adjacency: (d, d) graph.
+            nodes: (d,) bool, only these variables' noise is needed (the others' is not meaningful:
+                callers hold them fixed); their networks alone are evaluated.
         """
         gen = generator or torch.Generator(device=x.device).manual_seed(0)
         adj, _ = self._as_batch(adjacency)
-        out = self.functions(x, adj)[0]  # (n, d, K)
+        if nodes is None:
+            out = self.functions(x, adj)[0]  # (n, d, K)
+        else:
+            index = torch.as_tensor(np.flatnonzero(nodes), device=x.device)
+            out = x.new_zeros(x.shape[0], self.num_nodes, self.valid.shape[1])
+            if index.numel():
+                out[:, index] = self.functions(x, adj, index)[0]
         x_pad = self._pad(x)
         z_pad = x_pad - out  # continuous: the exact residual, mapped to its base draw below
         if self.cont_idx.numel():
