@@ -36,7 +36,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from deci_core.config import ModelConfig, TrainingConfig  # noqa: E402
-from deci_core.effects import individual_effects, linear_backdoor  # noqa: E402
+from deci_core.effects import EffectQuery, individual_effects, linear_backdoor  # noqa: E402
 from deci_core.fixed_graph import FixedGraphModel
 from deci_core.graph.dag import descendants  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
@@ -104,7 +104,7 @@ def _pairs(sem: SyntheticSEM, k: int) -> list[tuple[str, str]]:
     for i in sem.order:
         for j in np.flatnonzero(descendants(sem.adjacency, i)):
             t, y = sem.names[i], sem.names[j]
-            if abs(sem.ate(t, y, A, B, n=20_000)) > 0.1:
+            if abs(sem.ate(EffectQuery(t, y, A, B), n=20_000)) > 0.1:
                 found.append((t, y))
     rng = np.random.default_rng(0)
     return [found[i] for i in sorted(rng.choice(len(found), size=min(k, len(found)), replace=False))]
@@ -140,7 +140,7 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
     rows = []
     models = (("deci_discovered", discovered), ("deci_true_graph", refit))
     for t, y in ds.pairs:
-        truth = ds.sem.ate(t, y, a, b)
+        truth = ds.sem.ate(EffectQuery(t, y, a, b))
         row = {"dataset": ds.name, "pair": f"{t}->{y}", "truth": truth}
         for label, model in models:
             start = time.perf_counter()
@@ -149,7 +149,8 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
             low, high = est.interval_95
             row[label], row[f"{label}_covers"] = est.value, bool(low <= truth <= high)
             row[f"{label}_graph_share"] = est.graph_share
-        row["linear_true_graph"] = linear_backdoor(df, refit.encoder_, ds.sem.adjacency, t, y, a, b).value
+        query = EffectQuery(t, y, a, b)
+        row["linear_true_graph"] = linear_backdoor(df, refit.encoder_, ds.sem.adjacency, query).value
         row["naive"] = naive(df, ds.sem, t, y, a, b)
         rows.append(row)
     if ds.modifier:
@@ -160,9 +161,9 @@ def run_dataset(ds: Dataset, preset: str, max_seconds: float, threads: int) -> t
 def heterogeneity(ds: Dataset, fixed, discovered) -> dict:
     t, y = ds.pairs[0]
     a, b = ds.values
-    rows, true_ite = ds.sem.individual_effects(t, y, a, b, n=2000, seed=7)
+    rows, true_ite = ds.sem.individual_effects(EffectQuery(t, y, a, b), n=2000, seed=7)
     grid = np.quantile(rows[ds.modifier], np.linspace(0.1, 0.9, 9))
-    true_cate = ds.sem.cate(t, y, a, b, ds.modifier, grid)
+    true_cate = ds.sem.cate(EffectQuery(t, y, a, b), ds.modifier, grid)
     inside = arms_in_support(ds.sem, rows, t, a, b)
     out = {
         "ite_spread": float(np.std(true_ite)),
@@ -173,14 +174,15 @@ def heterogeneity(ds: Dataset, fixed, discovered) -> dict:
         curve = model.cate_curve(t, y, a, b, ds.modifier, grid=grid, seed=ds.seed)
         out[f"cate_rmse_{label}"] = float(np.sqrt(np.mean((np.asarray(curve.values) - true_cate) ** 2)))
         start = time.perf_counter()
-        result = individual_effects(model, rows, t, y, a, b, seed=ds.seed)
+        result = individual_effects(model, rows, EffectQuery(t, y, a, b), seed=ds.seed)
         out[f"ite_s_{label}"] = time.perf_counter() - start
         ite, flagged = result.table["effect"].to_numpy(), np.asarray(result.outside_data)
         out.update(_ite_metrics(label, ite, true_ite, inside))
         out[f"flagged_share_{label}"] = float(flagged.mean())
         out[f"flag_agreement_{label}"] = float(np.mean(flagged != inside))
-    out.update(_ite_metrics("constant", np.full(len(true_ite), ds.sem.ate(t, y, a, b)), true_ite, inside))
-    out["ate_as_cate_rmse"] = float(np.sqrt(np.mean((ds.sem.ate(t, y, a, b) - true_cate) ** 2)))
+    true_ate = ds.sem.ate(EffectQuery(t, y, a, b))
+    out.update(_ite_metrics("constant", np.full(len(true_ite), true_ate), true_ite, inside))
+    out["ate_as_cate_rmse"] = float(np.sqrt(np.mean((true_ate - true_cate) ** 2)))
     return out
 
 
@@ -192,9 +194,9 @@ def fit_study(ds: Dataset) -> list[dict]:
     """ITE/CATE of fixed-graph fits on the true graph with longer training or more data (underfitting?)."""
     t, y = ds.pairs[0]
     a, b = ds.values
-    rows, true_ite = ds.sem.individual_effects(t, y, a, b, n=2000, seed=7)
+    rows, true_ite = ds.sem.individual_effects(EffectQuery(t, y, a, b), n=2000, seed=7)
     grid = np.quantile(rows[ds.modifier], np.linspace(0.1, 0.9, 9))
-    true_cate = ds.sem.cate(t, y, a, b, ds.modifier, grid)
+    true_cate = ds.sem.cate(EffectQuery(t, y, a, b), ds.modifier, grid)
     out = []
     for n, steps in FIT_STUDY:
         df = ds.sem.sample(n, np.random.default_rng(100 + ds.seed))
@@ -203,7 +205,8 @@ def fit_study(ds: Dataset) -> list[dict]:
             df, ds.sem.adjacency, steps=steps, max_seconds=900
         )
         seconds = time.perf_counter() - start
-        ite = individual_effects(model, rows, t, y, a, b, seed=ds.seed).table["effect"].to_numpy()
+        ite = individual_effects(model, rows, EffectQuery(t, y, a, b), seed=ds.seed).table["effect"]
+        ite = ite.to_numpy()
         curve = model.cate_curve(t, y, a, b, ds.modifier, grid=grid, seed=ds.seed)
         out.append(
             {
@@ -274,7 +277,7 @@ def ite_speed() -> float:
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        individual_effects(model, df, t, y, A, B)
+        individual_effects(model, df, EffectQuery(t, y, A, B))
         times.append(time.perf_counter() - start)
     return float(np.median(times))
 

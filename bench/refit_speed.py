@@ -26,6 +26,7 @@ import effects as bench  # noqa: E402
 
 import deci_core.training.fixed_graph as refit  # noqa: E402
 from deci_core.config import ModelConfig, TrainingConfig  # noqa: E402
+from deci_core.effects import EffectQuery  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def main() -> None:
         a, b = ds.values
         errs = []
         for t, y in ds.pairs:
-            truth = ds.sem.ate(t, y, a, b)
+            truth = ds.sem.ate(EffectQuery(t, y, a, b))
             errs.append(abs(fixed.ate(t, y, a, b, seed=ds.seed).value - truth) / abs(truth))
         errors += errs
         row = {"name": name, "dataset": ds.name, "s": round(seconds[-1], 2)}

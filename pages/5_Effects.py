@@ -3,6 +3,7 @@
 import streamlit as st
 
 from deci_core.data.schema import VariableType
+from ui import effects_dr_view as dr_view
 from ui import effects_session as fx
 from ui import effects_view as view
 from ui.errors import error_boundary
@@ -50,12 +51,26 @@ with st.expander("Settings"):
         ),
         "seed": int(s3.number_input("Seed", 0, 10**6, 0, key="effects.seed")),
     }
+    trim = st.checkbox("Trim rows without overlap (doubly robust estimate)", key="effects.trim_on")
+    settings["trim"] = (
+        st.slider("Keep propensity within [x, 1 − x]", 0.01, 0.2, 0.05, key="effects.trim") if trim else None
+    )
+estimand = st.radio(
+    "Average over",
+    ["ate", "att", "atc"],
+    horizontal=True,
+    key="effects.estimand",
+    format_func=lambda e: {"ate": "everyone (ATE)", "att": "the treated (ATT)", "atc": "the controls (ATC)"}[
+        e
+    ],
+)
 query = {
     "treatment": treatment,
     "outcome": outcome,
     "treatment_value": a,
     "control_value": b,
     "outcome_level": level,
+    "estimand": estimand,
 }
 if st.button("Estimate effect", type="primary", key="effects.run", disabled=effects.running is not None):
     with error_boundary("starting the estimate"):
@@ -84,14 +99,21 @@ if result is not None:
     if st.button("Add to report", key="effects.add"):
         fx.add_to_report(effects, result)
         st.rerun()
-    labels = ["Distributions", "Across graphs", "Linear cross-check", "By subgroup", "Every row", "What if"]
+    labels = [
+        "Distributions",
+        "Across graphs",
+        "Doubly robust (EconML)",
+        "By subgroup",
+        "Every row",
+        "What if",
+    ]
     tabs = st.tabs(labels)
     with tabs[0]:
         st.plotly_chart(view.arms_figure(result), key="effects.arms_chart")
     with tabs[1]:
         view.uncertainty_panel(result.estimate)
     with tabs[2]:
-        view.cross_check_panel(result)
+        dr_view.dr_panel(result.estimate, result.dr, result.dr_error)
     with tabs[3]:
         view.subgroup_tab(model, effects, table, settings, description)
     with tabs[4]:

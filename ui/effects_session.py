@@ -15,13 +15,16 @@ from deci_core.data.schema import VariableType
 from deci_core.effects import (
     CateCurve,
     Counterfactual,
+    DoublyRobustResult,
     EffectQuery,
+    EffectQueryError,
+    LinearCheck,
     arm_samples,
     average_effect,
     cate_curve,
     counterfactual,
+    doubly_robust,
     individual_effects,
-    linear_backdoor,
 )
 from deci_core.effects.methods import training_rows
 from deci_core.graph.dag import descendants
@@ -142,21 +145,48 @@ def _estimate(
     start = time.perf_counter()
     report(0.05, "simulating both arms over sampled graphs")
     rows = training_rows(model) or (len(table) if table is not None else None)
-    est = average_effect(model, **query, **settings, data_rows=rows)
+    question = EffectQuery(**query)
+    simulation = {k: settings[k] for k in ("num_graphs", "num_samples", "seed")}
+    est = average_effect(model, question, **simulation, data_rows=rows)
     if should_stop():
         return None
-    if query.get("conditioning"):  # a subgroup: the estimate alone
+    if question.conditioning:  # a subgroup: the estimate alone
         return EffectResult(
             est, None, pd.DataFrame(columns=["arm", "value"]), description, time.perf_counter() - start
         )
-    report(0.6, "outcome distributions")
-    arms = arm_samples(model, **query, num_graphs=settings["num_graphs"], seed=settings["seed"])
-    report(0.85, "linear cross-check")
-    linear = None
+    report(0.4, "outcome distributions")
+    arms = arm_samples(model, question, num_graphs=settings["num_graphs"], seed=settings["seed"])
+    report(0.5, "doubly robust estimate (EconML) on each graph's adjustment set")
+    dr, dr_error, linear = None, None, None
     if table is not None:
-        adj = model.graph_posterior_.most_probable()
-        linear = linear_backdoor(table, model.encoder_, adj, **query)
-    return EffectResult(est, linear, arms, description, time.perf_counter() - start)
+        try:
+            dr = doubly_robust(
+                model,
+                table,
+                question,
+                num_graphs=settings["num_graphs"],
+                seed=settings["seed"],
+                trim=settings.get("trim"),
+            )
+        except EffectQueryError as exc:
+            dr_error = str(exc)
+        linear = _linear_check(dr)
+    elapsed = time.perf_counter() - start
+    return EffectResult(est, linear, arms, description, elapsed, dr=dr, dr_error=dr_error)
+
+
+def _linear_check(dr: DoublyRobustResult | None) -> LinearCheck | None:
+    """The linear learner (LinearDML) of the DR result in the report's cross-check shape."""
+    if dr is None or "linear" not in dr.learners:
+        return None
+    lin = dr.learners["linear"]
+    return LinearCheck(
+        lin.value,
+        lin.std_error,
+        dr.set_names[0] if dr.set_names else (),
+        dr.num_rows,
+        "EconML LinearDML (linear nuisances), mixed over the sampled graphs' adjustment sets",
+    )
 
 
 def start_subgroup(
@@ -176,6 +206,7 @@ def start_subgroup(
         "control_value": q.control_value,
         "outcome_level": q.outcome_level,
         "conditioning": {modifier: condition},
+        "estimand": q.estimand,
     }
     subgroup_settings = {**settings, "num_samples": max(int(settings["num_samples"]), 20_000)}
     effects.subgroup_job = start_job(
@@ -217,7 +248,7 @@ def _row_effects(
     model: Model, table: pd.DataFrame, query: dict[str, Any], num_graphs: int, seed: int, report, should_stop
 ) -> pd.DataFrame:
     report(0.1, f"abduction and both interventions for {len(table):,} rows")
-    ite = individual_effects(model, table, **query, num_graphs=num_graphs, seed=seed)
+    ite = individual_effects(model, table, EffectQuery(**query), num_graphs=num_graphs, seed=seed)
     rows = pd.concat([table.reset_index(drop=True), ite.table.reset_index(drop=True)], axis=1)
     if ite.outside_data is not None:  # the row's effect extrapolates beyond the data
         rows["outside_data"] = np.asarray(ite.outside_data, dtype=bool)
@@ -243,11 +274,11 @@ def _curve(
     report(0.1, f"simulating and averaging by {modifier}")
     return cate_curve(
         model,
-        modifier=modifier,
+        EffectQuery(**query),
+        modifier,
         num_graphs=settings["num_graphs"],
         seed=settings["seed"],
         data_rows=training_rows(model),
-        **query,
     )
 
 

@@ -3,7 +3,9 @@
 :class:`EffectsState` hangs off ``state.effects``: the chosen treatment and outcome (the graph editor
 highlights them), the latest result, and ``report_items`` — plain JSON dicts the report renders:
 ``{"id", "kind", "estimate": EffectEstimate.to_dict(), "sentence", "linear_check": LinearCheck.to_dict()
-| None, "cate_curve": CateCurve.to_dict() | None, "graph": description, "added_at"}``
+| None (LinearDML's estimate, the linear one of the doubly robust learners), "doubly_robust":
+DoublyRobustResult.to_dict() | None, "cate_curve": CateCurve.to_dict() | None, "graph": description,
+"added_at"}``
 (made by :func:`report_item`). No Streamlit and no AppState here: see :mod:`ui.effects_session`.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from deci_core.effects import CateCurve, Counterfactual, EffectEstimate, LinearCheck
+from deci_core.effects import CateCurve, Counterfactual, DoublyRobustResult, EffectEstimate, LinearCheck
 from ui.jobs import Job
 
 
@@ -29,6 +31,8 @@ class EffectResult:
     graph: str
     seconds: float
     curve: CateCurve | None = None
+    dr: DoublyRobustResult | None = None  # EconML on the sampled graphs' adjustment sets
+    dr_error: str | None = None  # why there is no DR estimate (e.g. too few rows at the arms)
 
 
 @dataclass
@@ -109,6 +113,7 @@ def report_item(result: EffectResult) -> dict[str, Any]:
         "estimate": est.to_dict(),
         "sentence": est.sentence(),
         "linear_check": result.linear.to_dict() if result.linear else None,
+        "doubly_robust": result.dr.to_dict() if result.dr else None,
         "cate_curve": result.curve.to_dict() if result.curve else None,
         "graph": result.graph,
         "added_at": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -111,22 +111,6 @@ def uncertainty_panel(est: EffectEstimate) -> None:
     )
 
 
-def cross_check_panel(result: EffectResult) -> None:
-    if result.linear is None:
-        st.info("The loaded data does not match the model's columns: no linear cross-check.")
-        return
-    lin, est = result.linear, result.estimate
-    st.write(lin.sentence())
-    overlap = not (lin.interval_95[1] < est.interval_95[0] or est.interval_95[1] < lin.interval_95[0])
-    if overlap:
-        st.caption("DECI and the linear regression agree within their intervals.")
-    else:
-        st.warning(
-            "DECI and a linear regression disagree: the effect may be nonlinear or interact with "
-            "other variables, or the DECI fit may be poor. Worth a closer look."
-        )
-
-
 def counterfactual_panel(cf: Counterfactual) -> None:
     level = f"P({cf.outcome} = {cf.outcome_level})" if cf.outcome_level is not None else cf.outcome
     setting = ", ".join(f"{k} = {v}" for k, v in cf.interventions.items())

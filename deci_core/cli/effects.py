@@ -2,6 +2,11 @@
 
 Registered in :mod:`deci_core.cli.main`.
 
+``ate --estimand ate|att|atc --method sem|dr|all [--data DATA.csv] [--trim X]``: ``sem`` simulates
+in the SEM (no data needed); ``dr`` estimates on the data with EconML on each sampled graph's
+adjustment set (:mod:`deci_core.effects.doubly_robust`), its keys under ``learners``; ``all`` gives
+the SEM's keys plus ``dr`` and ``disagreement`` (a sentence, or null). ``method_used`` names it.
+
 Each prints one JSON object on stdout (``estimate``, ``std_error``, ``interval_95``, ``num_graphs``,
 ``num_samples`` at least; ``counterfactual`` adds ``factual`` and ``counterfactual``; ``ite`` writes
 ``effect, lower_95, upper_95`` per input row, in the input's order, to ``--out``; rows with gaps are
@@ -22,9 +27,10 @@ import math
 from typing import Any
 
 from deci_core.cli.main import add_na_values, load_run, read_csv, register
+from deci_core.effects.doubly_robust import disagreement, doubly_robust
 from deci_core.effects.individual import counterfactual, individual_effects
 from deci_core.effects.methods import training_rows
-from deci_core.effects.query import EffectQueryError
+from deci_core.effects.query import ESTIMANDS, EffectQuery, EffectQueryError
 from deci_core.effects.simulate import average_effect
 
 
@@ -46,8 +52,21 @@ def _arms(p: argparse.ArgumentParser) -> None:
 def _ate_args(p: argparse.ArgumentParser) -> None:
     _arms(p)
     p.add_argument("--num-samples", type=int, default=None, help="simulated units per graph")
+    p.add_argument("--estimand", choices=sorted(ESTIMANDS), default="ate", help="ate, att or atc")
     p.add_argument("--horizon", type=int, help="time series: follow the outcome for H steps after")
     p.add_argument("--hold", action="store_true", help="time series: hold the treatment for all steps")
+
+
+def _ate_only_args(p: argparse.ArgumentParser) -> None:
+    _ate_args(p)
+    p.add_argument(
+        "--method",
+        choices=("sem", "dr", "all"),
+        default="sem",
+        help="sem: DECI's simulation; dr: EconML on each graph's adjustment set (needs --data); all: both",
+    )
+    p.add_argument("--data", default=None, help="CSV with the model's columns (for --method dr / all)")
+    p.add_argument("--trim", type=float, default=None, help="drop rows with propensity outside [x, 1-x] (dr)")
 
 
 def _cate_args(p: argparse.ArgumentParser) -> None:
@@ -79,26 +98,45 @@ def _ite_args(p: argparse.ArgumentParser) -> None:
     add_na_values(p)
 
 
-@register("ate", "Average treatment effect E[Y|do(T=a)] - E[Y|do(T=b)].", _ate_args)
+@register("ate", "Average treatment effect E[Y|do(T=a)] - E[Y|do(T=b)].", _ate_only_args)
 def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> dict[str, Any]:
     model = load_run(args.run_dir)
     horizon = getattr(args, "horizon", None)
     if model.is_temporal or horizon is not None:
         return _trajectory(model, args, horizon, conditioning)
-    est = average_effect(
-        model,
-        args.treatment,
-        args.outcome,
-        args.treatment_value,
-        args.control_value,
-        conditioning=conditioning,
-        num_graphs=args.num_graphs,
-        num_samples=args.num_samples,
-        seed=args.seed,
-        outcome_level=args.outcome_level,
-        data_rows=training_rows(model),
+    method = getattr(args, "method", "sem")
+    query = _query(args, conditioning)
+    sem = None
+    if method in ("sem", "all"):
+        sem = average_effect(
+            model,
+            query,
+            num_graphs=args.num_graphs,
+            num_samples=args.num_samples,
+            seed=args.seed,
+            data_rows=training_rows(model),
+        )
+        if method == "sem":
+            return _finite({**sem.to_dict(), "method_used": "sem"})
+    if not args.data:
+        raise EffectQueryError(f"--method {method} estimates on the data: give it with --data DATA.csv.")
+    dr = doubly_robust(
+        model, read_csv(args.data), query, num_graphs=args.num_graphs, seed=args.seed, trim=args.trim
     )
-    return _finite(est.to_dict())
+    dr_dict = dr.to_dict()
+    best = dr.best()
+    if sem is None:
+        head = {
+            "estimate": best.value if best else 0.0,
+            "std_error": best.std_error if best else 0.0,
+            "interval_95": list(best.interval_95) if best else [0.0, 0.0],
+            "num_graphs": args.num_graphs,
+            "num_samples": dr.num_rows,
+            "estimand": query.estimand,
+        }
+        return _finite({**head, **dr_dict, "method_used": "dr"})
+    conflict = disagreement(sem.value, sem.std_error, dr)
+    return _finite({**sem.to_dict(), "dr": dr_dict, "disagreement": conflict, "method_used": "all"})
 
 
 @register("cate", "Conditional average treatment effect given modifier values.", _cate_args)
@@ -133,13 +171,9 @@ def ite_command(args: argparse.Namespace) -> dict[str, Any]:
     result = individual_effects(
         model,
         df,
-        args.treatment,
-        args.outcome,
-        args.treatment_value,
-        args.control_value,
+        _query(args),
         num_graphs=args.num_graphs,
         seed=args.seed,
-        outcome_level=args.outcome_level,
         abduction_draws=args.abduction_draws,
     )
     try:
@@ -168,6 +202,19 @@ def _trajectory(model: Any, args: argparse.Namespace, horizon: int | None, condi
         seed=args.seed,
     )
     return _finite(effect.to_dict())
+
+
+def _query(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> EffectQuery:
+    """The question the arguments ask."""
+    return EffectQuery(
+        args.treatment,
+        args.outcome,
+        args.treatment_value,
+        args.control_value,
+        dict(conditioning or {}),
+        args.outcome_level,
+        getattr(args, "estimand", "ate"),
+    )
 
 
 def parse_condition(text: str) -> tuple[str, Any]:

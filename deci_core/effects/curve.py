@@ -9,7 +9,7 @@ import numpy as np
 
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
-from deci_core.effects.query import Query, draw_graphs, outside_support
+from deci_core.effects.query import EffectQuery, Query, draw_graphs, outside_support
 from deci_core.effects.simulate import _data_variance, _noise, _simulate, modifier_values
 from deci_core.graph.dag import has_path
 
@@ -73,10 +73,7 @@ class CateCurve:
 
 def cate_curve(
     model: Any,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
+    query: EffectQuery,
     modifier: str,
     *,
     grid: Any = None,
@@ -84,7 +81,6 @@ def cate_curve(
     num_graphs: int = 20,
     num_samples: int = 20_000,
     seed: int = 0,
-    outcome_level: Any = None,
     bandwidth: float = 1.0,
     data_rows: int | None = None,
 ) -> CateCurve:
@@ -96,9 +92,10 @@ def cate_curve(
             values for a continuous modifier, every level for a discrete one.
         data_rows: training rows: adds the finite-data variance (as for the ATE, scaled by 1 / the
             share of simulated units each point rests on).
+        query: the question (its conditioning is not used: the modifier is the grid).
         Others: as :func:`~deci_core.effects.simulate.average_effect`.
     """
-    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
+    q = Query(model, query)
     m = q.index(modifier)
     spec = q.encoder.specs[m]
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
@@ -136,8 +133,8 @@ def cate_curve(
     mean = (wg * per_graph).sum(0)
     var = (wg * (per_graph - mean) ** 2).sum(0) + (wg * mc_var).sum(0)
     return CateCurve(
-        treatment,
-        outcome,
+        q.treatment,
+        q.outcome,
         modifier,
         to_plain(q.treatment_value),
         to_plain(q.control_value),

@@ -5,7 +5,9 @@ variables (``z = x - f(parents)``, the additive-noise residual). Binary and cate
 unique noise: their noise is drawn from its posterior given the observed value (truncated logistic;
 top-down Gumbel), which reproduces the row exactly without intervention. With any discrete variable
 in the model, ``abduction_draws`` such draws are averaged, so a discrete outcome's counterfactual is a
-probability of its level (the approximation used). Action sets the treatment; prediction pushes the
+probability of its level (the approximation used); for a graph on which no discrete variable lies
+between the treatment and the outcome (nor is the outcome) one draw gives the same answer, and is
+used. Action sets the treatment; prediction pushes the
 noise through the SEM. Each distinct graph gives one value per row; the estimate is the weighted mean
 over graphs and the interval the weighted 2.5% / 97.5% quantiles across graphs (graph uncertainty
 only: the SEM's functions are point estimates).
@@ -42,7 +44,7 @@ from deci_core.effects.query import (
     outside_support,
     weighted_quantiles,
 )
-from deci_core.graph.dag import has_path
+from deci_core.graph.dag import descendants, has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
 IMPUTATION_DRAWS = 16
@@ -159,14 +161,10 @@ class Counterfactual:
 def individual_effects(
     model: Any,
     df: pd.DataFrame,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
+    query: EffectQuery,
     *,
     num_graphs: int = 20,
     seed: int = 0,
-    outcome_level: Any = None,
     abduction_draws: int | None = None,
     batch_rows: int = 8192,
 ) -> IndividualEffects:
@@ -174,11 +172,12 @@ def individual_effects(
 
     Args:
         df: rows in user units with every modeled column.
+        query: the question (its conditioning is not used: every row is its own condition).
         abduction_draws: noise draws per row for discrete variables (default 1 if every variable is
             continuous, else 16).
         batch_rows: rows per SEM pass (memory bound).
     """
-    q = Query(model, treatment, outcome, treatment_value, control_value, outcome_level)
+    q = Query(model, query)
     rows = _Rows.of(model, q, df)
     k = _draws(q, abduction_draws, rows.has_gaps)
     draws = draw_graphs(model.graph_posterior_, num_graphs, seed)
@@ -188,15 +187,14 @@ def individual_effects(
             continue
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
+        changing = _changing(graph, q.t, q.y)
+        k_graph = k if rows.has_gaps or _any_discrete(q, changing) else 1
         for start in range(0, len(df), batch_rows):
             xb = rows.slice(start, start + batch_rows)
-            per_graph[g, start : start + len(xb[0])] = _row_effects(q, xb, adj, k, gen)
+            per_graph[g, start : start + len(xb[0])] = _row_effects(q, xb, adj, k_graph, gen, changing)
     effect = draws.weights @ per_graph
     low, high = weighted_quantiles(per_graph, draws.weights, (0.025, 0.975))
     table = pd.DataFrame({"effect": effect, "lower_95": low, "upper_95": high}, index=df.index)
-    query = EffectQuery(
-        treatment, outcome, to_plain(q.treatment_value), to_plain(q.control_value), {}, to_plain(q.level)
-    )
     means = tuple(float(v) for v in per_graph.mean(1))
     weights = tuple(float(v) for v in draws.weights)
     outside = (
@@ -210,7 +208,7 @@ def individual_effects(
         else np.zeros(0, dtype=bool)
     )
     return IndividualEffects(
-        query, table, draws.num_graphs, k, int(seed), means, weights, outside_data=outside
+        q.resolved(), table, draws.num_graphs, k, int(seed), means, weights, outside_data=outside
     )
 
 
@@ -257,6 +255,22 @@ class _Rows:
         return self.imputer.sample(x, self.observed.repeat(k, 1), generator)[0]
 
 
+def _changing(graph: np.ndarray, t: int, y: int) -> np.ndarray:
+    """(d,) bool: the variables do(T) can change that can change Y, ``de(T) ∩ (an(Y) ∪ {Y})``.
+
+    Speed (bench/RESULTS.md, "Effects on real data"): every other variable keeps its factual value
+    in both arms (abduction reproduces it exactly), so the arms' SEM pass computes only these."""
+    below_t = descendants(graph, t)
+    above_y = descendants(np.asarray(graph).T, y)
+    above_y[y] = True
+    return below_t & above_y
+
+
+def _any_discrete(q: Query, nodes: np.ndarray) -> bool:
+    """True when a discrete variable is among ``nodes``: only then do abduction draws differ."""
+    return any(q.encoder.types[i] is not VariableType.CONTINUOUS for i in np.flatnonzero(nodes))
+
+
 @torch.no_grad()
 def _row_effects(
     q: Query,
@@ -264,10 +278,14 @@ def _row_effects(
     adj: torch.Tensor,
     k: int,
     gen: torch.Generator,
+    changing: np.ndarray,
 ) -> np.ndarray:
     n = rows[0].shape[0]
-    z = q.sem.sample_to_noise(_Rows(*rows).repeated(k, gen), adj, gen)
-    xa, xb = q.arms(z, adj)
+    x = _Rows(*rows).repeated(k, gen)
+    z = q.sem.sample_to_noise(x, adj, gen, nodes=changing)
+    slices = q.encoder.column_slices
+    fixed = {i: x[:, slices[i]] for i in np.flatnonzero(~changing) if i != q.t}
+    xa, xb = q.arms(z, adj, fixed)
     diff = q.readout(xa, adj, expected=False) - q.readout(xb, adj, expected=False)
     return diff.double().reshape(k, n).mean(0).cpu().numpy()
 
@@ -296,7 +314,7 @@ def counterfactual(
     if not interventions:
         raise EffectQueryError("Say what to change: give at least one variable=value to set.")
     first, value0 = next(iter(interventions.items()))
-    q = Query(model, first, outcome, value0, value0, outcome_level)
+    q = Query(model, EffectQuery(first, outcome, value0, value0, outcome_level=outcome_level))
     if outcome in interventions:
         raise EffectQueryError(f"'{outcome}' is set by the intervention: pick another outcome to predict.")
     rows = _Rows.of(model, q, frame.reset_index(drop=True))

@@ -22,7 +22,7 @@ from deci_core.data.encoder import TableEncoder
 from deci_core.data.plain import to_plain
 from deci_core.data.schema import VariableType
 from deci_core.effects.estimate import _digits
-from deci_core.effects.query import EffectQueryError, _parse_level
+from deci_core.effects.query import EffectQuery, EffectQueryError, _parse_level
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,7 @@ def linear_backdoor(
     df: pd.DataFrame,
     encoder: TableEncoder,
     adjacency: np.ndarray,
-    treatment: str,
-    outcome: str,
-    treatment_value: Any,
-    control_value: Any,
-    outcome_level: Any = None,
+    query: EffectQuery,
 ) -> LinearCheck:
     """Backdoor-adjusted linear estimate of ``E[Y | do(T=a)] - E[Y | do(T=b)]`` on a given DAG.
 
@@ -84,8 +80,15 @@ def linear_backdoor(
             gap in one of those columns are left out: a cross-check on the complete cases).
         encoder: gives variable types and levels (its scaling is not used: raw units throughout).
         adjacency: (d, d) DAG over ``encoder.names``, ``A[i, j] = 1`` for i -> j.
-        outcome_level: for a discrete outcome, the level whose probability is compared (default: last).
+        query: the question; for a discrete outcome ``outcome_level`` is the level whose probability
+            is compared (default: last). Its conditioning is not used.
     """
+    treatment, outcome = query.treatment, query.outcome
+    treatment_value, control_value, outcome_level = (
+        query.treatment_value,
+        query.control_value,
+        query.outcome_level,
+    )
     names = list(encoder.names)
     for name in (treatment, outcome):
         if name not in names:

@@ -1,6 +1,8 @@
 """Effect queries as methods of the fitted model: a thin mixin the DECI facade inherits.
 
-Each method delegates to :mod:`deci_core.effects` with the model itself; see the functions there for
+The methods take the question as plain arguments (the public API) and pass it on as one
+:class:`~deci_core.effects.query.EffectQuery`. Each method delegates to :mod:`deci_core.effects`
+with the model itself; see the functions there for
 the methods, shapes and limits. ``num_rows_`` (training rows), when the model has it, feeds the
 finite-data part of the uncertainty.
 """
@@ -16,6 +18,7 @@ from deci_core.effects.curve import CateCurve, cate_curve
 from deci_core.effects.estimate import EffectEstimate
 from deci_core.effects.individual import Counterfactual, IndividualEffects, counterfactual, individual_effects
 from deci_core.effects.linear import LinearCheck, linear_backdoor
+from deci_core.effects.query import EffectQuery
 from deci_core.effects.simulate import average_effect
 from deci_core.training.fixed_graph import check_adjacency, refit_on_graph
 
@@ -43,17 +46,10 @@ class EffectMethods:
         outcome_level: Any = None,
     ) -> EffectEstimate:
         """E[Y | do(T=a)] - E[Y | do(T=b)] in the outcome's units (probability change if discrete)."""
+        query = EffectQuery(treatment, outcome, treatment_value, control_value, outcome_level=outcome_level)
+        rows = training_rows(self)
         return average_effect(
-            self,
-            treatment,
-            outcome,
-            treatment_value,
-            control_value,
-            num_graphs=num_graphs,
-            num_samples=num_samples,
-            seed=seed,
-            outcome_level=outcome_level,
-            data_rows=training_rows(self),
+            self, query, num_graphs=num_graphs, num_samples=num_samples, seed=seed, data_rows=rows
         )
 
     def cate(
@@ -71,17 +67,15 @@ class EffectMethods:
         bandwidth: float = 1.0,
     ) -> EffectEstimate:
         """The effect among units with the given modifier values / ranges / levels."""
+        query = EffectQuery(
+            treatment, outcome, treatment_value, control_value, dict(conditioning), outcome_level
+        )
         return average_effect(
             self,
-            treatment,
-            outcome,
-            treatment_value,
-            control_value,
-            conditioning=conditioning,
+            query,
             num_graphs=num_graphs,
             num_samples=num_samples,
             seed=seed,
-            outcome_level=outcome_level,
             data_rows=training_rows(self),
             bandwidth=bandwidth,
         )
@@ -97,7 +91,9 @@ class EffectMethods:
     ) -> CateCurve:
         """The conditional effect across one modifier's range."""
         kwargs.setdefault("data_rows", training_rows(self))
-        return cate_curve(self, treatment, outcome, treatment_value, control_value, modifier, **kwargs)
+        level = kwargs.pop("outcome_level", None)
+        query = EffectQuery(treatment, outcome, treatment_value, control_value, outcome_level=level)
+        return cate_curve(self, query, modifier, **kwargs)
 
     def ite(
         self,
@@ -109,7 +105,9 @@ class EffectMethods:
         **kwargs: Any,
     ) -> IndividualEffects:
         """Every row's effect given its observed values (``.table``: effect, lower_95, upper_95)."""
-        return individual_effects(self, df, treatment, outcome, treatment_value, control_value, **kwargs)
+        level = kwargs.pop("outcome_level", None)
+        query = EffectQuery(treatment, outcome, treatment_value, control_value, outcome_level=level)
+        return individual_effects(self, df, query, **kwargs)
 
     def counterfactual(
         self, row: pd.Series | pd.DataFrame, interventions: dict[str, Any], outcome: str, **kwargs: Any
@@ -136,13 +134,5 @@ class EffectMethods:
         adj = (
             self.graph_posterior_.most_probable() if adjacency is None else check_adjacency(names, adjacency)
         )
-        return linear_backdoor(
-            df,
-            self.encoder_,
-            np.asarray(adj),
-            treatment,
-            outcome,
-            treatment_value,
-            control_value,
-            outcome_level,
-        )
+        query = EffectQuery(treatment, outcome, treatment_value, control_value, outcome_level=outcome_level)
+        return linear_backdoor(df, self.encoder_, np.asarray(adj), query)

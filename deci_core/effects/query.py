@@ -8,7 +8,7 @@ Works with any fitted object exposing ``encoder_`` (TableEncoder), ``sem_`` (SEM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,9 @@ class EffectQuery:
         treatment_value, control_value: a and b in the data's units (a level for discrete T).
         conditioning: modifier name -> value, ``[low, high]`` range (continuous) or list of levels.
         outcome_level: for a binary/categorical outcome, the level whose probability is compared.
+        estimand: over whom the effect is averaged: ``"ate"`` (everyone), ``"att"`` (the treated:
+            rows whose treatment is a, or for a continuous treatment nearer to a than to b) or
+            ``"atc"`` (the controls: rows at b, or nearer to b). ATT and ATC need the data rows.
     """
 
     treatment: str
@@ -36,6 +39,11 @@ class EffectQuery:
     control_value: Any
     conditioning: dict[str, Any] = field(default_factory=dict)
     outcome_level: Any = None
+    estimand: str = "ate"
+
+    def __post_init__(self) -> None:
+        if self.estimand not in ESTIMANDS:
+            raise EffectQueryError(f"Unknown estimand {self.estimand!r}: use one of {list(ESTIMANDS)}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +53,7 @@ class EffectQuery:
             "control_value": to_plain(self.control_value),
             "conditioning": {k: to_plain(v) for k, v in self.conditioning.items()},
             "outcome_level": to_plain(self.outcome_level),
+            "estimand": self.estimand,
         }
 
     @classmethod
@@ -56,11 +65,16 @@ class EffectQuery:
             d["control_value"],
             dict(d.get("conditioning") or {}),
             d.get("outcome_level"),
+            d.get("estimand") or "ate",
         )
 
 
 class EffectQueryError(DeciError):
     """An effect query names unknown variables, impossible values or levels."""
+
+
+ESTIMANDS = {"ate": "everyone", "att": "the treated", "atc": "the controls"}
+"""Estimand -> the population it averages over, in words."""
 
 
 @dataclass(frozen=True)
@@ -144,15 +158,10 @@ def outside_support(q: Query, x: torch.Tensor, adj: torch.Tensor, level: float =
 class Query:
     """A query bound to a fitted model: indices, encoded arm values and outcome read-outs."""
 
-    def __init__(
-        self,
-        model: Any,
-        treatment: str,
-        outcome: str,
-        treatment_value: Any,
-        control_value: Any,
-        outcome_level: Any = None,
-    ) -> None:
+    def __init__(self, model: Any, query: EffectQuery) -> None:
+        if not isinstance(query, EffectQuery):
+            raise TypeError(f"expected an EffectQuery, got {type(query).__name__}")
+        treatment, outcome = query.treatment, query.outcome
         for name in ("encoder_", "sem_", "graph_posterior_"):
             if not hasattr(model, name):
                 raise NotFittedError("This model is not fitted yet: call fit(df) first (or DECI.load(path)).")
@@ -169,15 +178,26 @@ class Query:
                 f"Treatment and outcome are both '{treatment}': pick two different variables."
             )
         self.treatment, self.outcome = treatment, outcome
-        self.a = self.encode(treatment, treatment_value)
-        self.b = self.encode(treatment, control_value)
-        self.treatment_value = self.canonical(treatment, treatment_value)
-        self.control_value = self.canonical(treatment, control_value)
+        self.query = query
+        self.a = self.encode(treatment, query.treatment_value)
+        self.b = self.encode(treatment, query.control_value)
+        self.treatment_value = self.canonical(treatment, query.treatment_value)
+        self.control_value = self.canonical(treatment, query.control_value)
         self.out_spec = self.encoder.spec(outcome)
         self.discrete = self.out_spec.type is not VariableType.CONTINUOUS
-        self.level, self.level_index = self._outcome_level(outcome_level)
+        self.level, self.level_index = self._outcome_level(query.outcome_level)
         self.col = self.encoder.column_slices[self.y].start
         self.device = self.sem.codes.device
+
+    def resolved(self, conditioning: dict[str, Any] | None = None) -> EffectQuery:
+        """The question as answered: arm values and outcome level as the data holds them."""
+        return replace(
+            self.query,
+            treatment_value=to_plain(self.treatment_value),
+            control_value=to_plain(self.control_value),
+            conditioning={k: to_plain(v) for k, v in (conditioning or {}).items()},
+            outcome_level=to_plain(self.level),
+        )
 
     # ----- resolving ------------------------------------------------------------------------
     def index(self, name: str) -> int:
@@ -226,14 +246,21 @@ class Query:
     def adjacency(self, graph: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.asarray(graph), dtype=torch.float32, device=self.device)
 
-    def arms(self, z: torch.Tensor, adj: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Both arms with common noise z (n, C): rows under do(T=a) and do(T=b), one SEM pass."""
+    def arms(
+        self, z: torch.Tensor, adj: torch.Tensor, fixed: dict[int, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both arms with common noise z (n, C): rows under do(T=a) and do(T=b), one SEM pass.
+
+        ``fixed``: variable -> (n, width) values both arms keep (the factual values of variables the
+        treatment cannot change, so the pass skips computing them)."""
         n = z.shape[0]
         width = self.a.numel()
         values = torch.cat(
             [self.a.reshape(1, width).expand(n, width), self.b.reshape(1, width).expand(n, width)]
         )
-        x = self.sem.noise_to_sample(torch.cat([z, z]), adj, {self.t: values.to(self.device)})
+        actions = {i: torch.cat([v, v]) for i, v in (fixed or {}).items()}
+        actions[self.t] = values.to(self.device)
+        x = self.sem.noise_to_sample(torch.cat([z, z]), adj, actions)
         return x[:n], x[n:]
 
     @torch.no_grad()

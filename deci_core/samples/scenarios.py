@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import pathlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ class Scenario:
         Treatment values are in the treatment's units; a binary outcome gives a change in P(outcome=1).
         """
         a, b = (self._to_sem(query.treatment, v) for v in (query.treatment_value, query.control_value))
-        effect = self.sem.ate(query.treatment, query.outcome, a, b, n=n, seed=seed)
+        effect = self.sem.ate(replace(query, treatment_value=a, control_value=b), n=n, seed=seed)
         return effect * self.units[query.outcome].scale if query.outcome in self.units else effect
 
     def _to_sem(self, name: str, value: object) -> object:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from deci_core.effects.query import EffectQuery
 from deci_core.graph.dag import topological_order
 
 NOISE_KINDS = ("gaussian", "laplace", "uniform", "student", "bimodal", "mixed")
@@ -120,42 +121,24 @@ class SyntheticSEM:
         """n rows from the observational (or intervened) distribution."""
         return self.propagate(self.sample_noise(n, rng), interventions)
 
-    def ate(
-        self,
-        treatment: str,
-        outcome: str,
-        treatment_value: object,
-        control_value: object,
-        n: int = 200_000,
-        seed: int = 0,
-    ) -> float:
+    def ate(self, query: EffectQuery, n: int = 200_000, seed: int = 0) -> float:
         """E[Y | do(T=a)] - E[Y | do(T=b)] by Monte Carlo with common noise (binary Y: change in P(Y=1))."""
-        return float(
-            self.individual_effects(treatment, outcome, treatment_value, control_value, n, seed)[1].mean()
-        )
+        return float(self.individual_effects(query, n, seed)[1].mean())
 
     def individual_effects(
-        self,
-        treatment: str,
-        outcome: str,
-        treatment_value: object,
-        control_value: object,
-        n: int = 200_000,
-        seed: int = 0,
+        self, query: EffectQuery, n: int = 200_000, seed: int = 0
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """Observational rows and each row's exact effect Y(a) - Y(b) under its own noise."""
         noise = self.sample_noise(n, np.random.default_rng(seed))
         rows = self.propagate(noise)
-        treated = self._numeric(self.propagate(noise, {treatment: treatment_value})[outcome], outcome)
-        control = self._numeric(self.propagate(noise, {treatment: control_value})[outcome], outcome)
+        t, y = query.treatment, query.outcome
+        treated = self._numeric(self.propagate(noise, {t: query.treatment_value})[y], y)
+        control = self._numeric(self.propagate(noise, {t: query.control_value})[y], y)
         return rows, treated - control
 
     def cate(
         self,
-        treatment: str,
-        outcome: str,
-        treatment_value: object,
-        control_value: object,
+        query: EffectQuery,
         modifier: str,
         grid: np.ndarray,
         n: int = 200_000,
@@ -166,7 +149,7 @@ class SyntheticSEM:
         For a discrete modifier the grid holds its levels and the average is exact per level; for a
         continuous one, rows within a window of 0.1 standard deviations around g are averaged.
         """
-        rows, effects = self.individual_effects(treatment, outcome, treatment_value, control_value, n, seed)
+        rows, effects = self.individual_effects(query, n, seed)
         m = rows[modifier]
         if self.types[self.names.index(modifier)] != "continuous":
             return np.array([effects[(m == g).to_numpy()].mean() for g in grid])

@@ -78,8 +78,16 @@ class TemporalSEM(SEM):
         """``log p(x_t^j | parents at lags 0..K, G)`` per window and variable: (n, d) or (S, n, d)."""
         adj, single = self._as_batch(adjacency)
         out = self.functions(w.flatten(-2), adj.flatten(1, 2))  # (S, n, d, K)
-        ll = self._likelihood(out, w[..., 0, :], adj[:, 0], self._shift(w, adj))
+        ll, _ = self._likelihood(out, w[..., 0, :], adj[:, 0], self._shift(w, adj))
         return ll[0] if single else ll
+
+    def fit_terms(
+        self, w: torch.Tensor, adjacency: torch.Tensor, mean_functions: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training terms: the plain likelihood (the temporal benchmark was measured so), no
+        location loss; the static SEM's least-squares functions are not applied to windows yet."""
+        ll = self.node_log_prob(w, adjacency)
+        return ll, ll.new_zeros(())
 
     @torch.no_grad()
     def step(

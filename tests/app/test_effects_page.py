@@ -60,12 +60,16 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     assert "Raising t from 0 to 1 changes y by +" in sentence
     effects = at.session_state[STATE_KEY].effects
     assert abs(effects.result.estimate.value - 2.0) < 0.3 and effects.result.linear is not None
+    dr = effects.result.dr  # the second opinion: EconML on the adjustment set {w}
+    assert dr is not None and dr.set_names == (("w",),)
+    assert abs(dr.best().value - 2.0) < 4 * dr.best().std_error
     assert len(at.get("plotly_chart")) >= 1
 
     at.button(key="effects.add").click().run()
     item = at.session_state[STATE_KEY].effects.report_items[0]
     assert item["estimate"]["query"]["treatment"] == "t" and item["linear_check"]["adjustment_set"] == ["w"]
     assert item["sentence"].startswith("Raising t")
+    assert set(item["doubly_robust"]["learners"]) == {"linear", "forest"}
 
     at.selectbox(key="effects.modifier").select("w").run()
     at.button(key="effects.curve").click().run()

@@ -12,6 +12,7 @@ import torch
 
 from deci_core.effects import (
     EffectEstimate,
+    EffectQuery,
     EffectQueryError,
     average_effect,
     counterfactual,
@@ -23,7 +24,7 @@ from tests.known_models import NAMES, adjacency, fit_fixed
 
 
 def test_do_leaves_non_descendants_unchanged(linear_model):
-    q = Query(linear_model, "t", "y", 1.5, -1.0)
+    q = Query(linear_model, EffectQuery("t", "y", 1.5, -1.0))
     z = linear_model.sem_.sample_noise(500, torch.Generator().manual_seed(1))
     xa, xb = q.arms(z, q.adjacency(adjacency()))
     below = descendants(adjacency(), NAMES.index("t"))
@@ -44,7 +45,7 @@ def test_abduction_then_prediction_returns_the_factual_row(linear_model, linear_
     assert cf.factual == pytest.approx(float(row["y"].iloc[0]))
     for name in NAMES:
         assert cf.row[name] == pytest.approx(float(row[name].iloc[0]), abs=1e-4)
-    same = individual_effects(linear_model, linear_data.head(50), "t", "y", 0.3, 0.3)
+    same = individual_effects(linear_model, linear_data.head(50), EffectQuery("t", "y", 0.3, 0.3))
     assert np.abs(same.table["effect"].to_numpy()).max() < 1e-5
 
 
@@ -59,10 +60,10 @@ def test_counterfactual_moves_only_descendants(linear_model, linear_data):
 
 def test_no_directed_path_gives_exactly_zero(linear_model):
     for treatment in ("u", "m"):  # isolated; a descendant of t with no path to y
-        est = average_effect(linear_model, treatment, "y", 2.0, -2.0, data_rows=2000)
+        est = average_effect(linear_model, EffectQuery(treatment, "y", 2.0, -2.0), data_rows=2000)
         assert est.value == 0.0 and est.std_error == 0.0 and est.no_path
         assert "exactly 0" in est.sentence()
-    ite = individual_effects(linear_model, linear_model_rows(), "u", "y", 1.0, 0.0)
+    ite = individual_effects(linear_model, linear_model_rows(), EffectQuery("u", "y", 1.0, 0.0))
     assert (ite.table["effect"] == 0.0).all()
 
 
@@ -81,8 +82,8 @@ def test_effects_are_in_the_users_units(linear_model, linear_data):
         enc.means[name] *= factor
         enc.stds[name] *= factor
     scaled.encoder_ = enc
-    base = average_effect(linear_model, "t", "y", 1.0, 0.0, seed=3)
-    other = average_effect(scaled, "t", "y", 10.0, 0.0, seed=3)
+    base = average_effect(linear_model, EffectQuery("t", "y", 1.0, 0.0), seed=3)
+    other = average_effect(scaled, EffectQuery("t", "y", 10.0, 0.0), seed=3)
     assert other.value == pytest.approx(1000 * base.value, rel=1e-5)
 
 
@@ -92,13 +93,13 @@ def test_effects_invariant_to_rescaling_the_data(linear_data, linear_model):
     df["y"] *= 1000.0
     df["t"] *= 10.0
     refit = fit_fixed(df, adjacency())
-    base = average_effect(linear_model, "t", "y", 1.0, 0.0, seed=3)
-    other = average_effect(refit, "t", "y", 10.0, 0.0, seed=3)
+    base = average_effect(linear_model, EffectQuery("t", "y", 1.0, 0.0), seed=3)
+    other = average_effect(refit, EffectQuery("t", "y", 10.0, 0.0), seed=3)
     assert other.value == pytest.approx(1000 * base.value, rel=2e-3)
 
 
 def test_estimate_round_trips_and_reads_well(linear_model):
-    est = average_effect(linear_model, "t", "y", 1.0, 0.0, data_rows=2000)
+    est = average_effect(linear_model, EffectQuery("t", "y", 1.0, 0.0), data_rows=2000)
     again = EffectEstimate.from_dict(est.to_dict())
     assert again == est
     d = est.to_dict()
@@ -112,11 +113,11 @@ def test_estimate_round_trips_and_reads_well(linear_model):
 
 def test_bad_queries_raise_typed_errors(linear_model):
     with pytest.raises(EffectQueryError, match="Unknown variable 'nope'"):
-        average_effect(linear_model, "nope", "y", 1, 0)
+        average_effect(linear_model, EffectQuery("nope", "y", 1, 0))
     with pytest.raises(EffectQueryError, match="give a number"):
-        average_effect(linear_model, "t", "y", "high", 0)
+        average_effect(linear_model, EffectQuery("t", "y", "high", 0))
     with pytest.raises(EffectQueryError, match="two different"):
-        average_effect(linear_model, "y", "y", 1, 0)
+        average_effect(linear_model, EffectQuery("y", "y", 1, 0))
 
 
 def test_discrete_abduction_reproduces_the_row_and_gives_level_probabilities():
