@@ -39,20 +39,20 @@ def _texts(at: AppTest) -> str:
     return " ".join(str(e.value) for kind in ("markdown", "warning", "info") for e in at.get(kind))
 
 
-def test_policy_defaults_to_modelling_the_gaps_and_can_drop_rows():
+def test_policy_defaults_to_dropping_rows_and_can_model_the_gaps():
     at = _page_with_upload()
     assert not at.exception
     data = _data(at)
     gaps = int(data.raw[["dose", "response", "level"]].isna().any(axis=1).sum())
-    assert data.missing_policy == "model" and len(data.table) == 200
-    assert "the model handles the gaps" in _texts(at) and "200 rows are used" in _texts(at)
+    assert data.missing_policy == "drop" and len(data.table) == 200 - gaps
+    assert f"{200 - gaps:,} rows are used" in _texts(at)
     assert "Whether 'response' is missing depends on 'dose'" in _texts(at)  # the MAR warning
     keys = {c.proto.id for c in at.get("plotly_chart")}
     assert len(keys) >= 4  # variable, correlations, missing share, patterns
-    at.radio(key="data.missing_policy").set_value("drop").run()
+    at.radio(key="data.missing_policy").set_value("model").run()
     assert not at.exception
-    assert _data(at).missing_policy == "drop" and len(_data(at).table) == 200 - gaps
-    assert f"{200 - gaps:,} rows are used" in _texts(at)
+    assert _data(at).missing_policy == "model" and len(_data(at).table) == 200
+    assert "the model handles the gaps" in _texts(at) and "200 rows are used" in _texts(at)
 
 
 def test_token_control_keeps_a_level_called_none():
