@@ -35,6 +35,7 @@ from deci_core.graph.posterior import GraphPosterior
 from deci_core.io import ModelFiles, read_model, write_model
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback
+from deci_core.training.evidence import sparsity_per_row
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
@@ -96,7 +97,7 @@ class DECI(EffectMethods):
             sem = self._new_sem(encoder).to(device)
             graph = EdgeLogits(forbidden, required).to(device)
             mc = self.model_config
-            prior = GraphPrior(mc.sparsity, mc.belief_strength, beliefs.to(device))
+            prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
                 x,
@@ -106,11 +107,17 @@ class DECI(EffectMethods):
                 callbacks=callbacks,
                 estimator=mc.gradient_estimator,
             )
-            summary = refine_fit(sem, graph, x, mc, self.training_config, prior, summary, callbacks)
+            summary, unidentified = refine_fit(
+                sem, graph, x, mc, self.training_config, prior, summary, callbacks
+            )
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
-            tuple(encoder.names), probs, graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
+            tuple(encoder.names),
+            probs,
+            graph.forbidden.cpu().numpy(),
+            graph.required.cpu().numpy(),
+            unidentified,
         )
         self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
         self.sem_ = sem.cpu().eval()

@@ -11,10 +11,15 @@ small MLP and the model's noise model, all candidates batched in one set of tens
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
 Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
-outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of a cost
-per edge (``EDGE_COST_PER_ROW`` nats per row: sparser wins ties), is at least ``MIN_GAIN_NATS``,
-odds of about 20 to 1 in its favour. Fitted candidates are cached, so a move only costs the few
-conditionals it changes.
+outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of BIC's
+``sparsity * ½·log n`` nats per edge it adds, is at least ``log 20`` nats: odds of 20 to 1 in its
+favour (the rule, and how it scales with n, is :mod:`deci_core.training.evidence`). Fitted
+candidates are cached, so a move only costs the few conditionals it changes.
+
+Afterwards, every edge whose reversal leaves the Markov equivalence class unchanged is tested: when
+the best-scoring member of the class with the edge reversed is within ``log 20`` nats of the chosen
+graph, the data cannot tell the two directions apart (linear-Gaussian mechanisms do this), and the
+pair is marked not identifiable (:mod:`deci_core.training.identifiability`).
 """
 
 from __future__ import annotations
@@ -36,11 +41,11 @@ from deci_core.sem.functions import uniform_init
 from deci_core.sem.noise import make_noise
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.evidence import MIN_EVIDENCE_NATS, edge_cost_nats
+from deci_core.training.identifiability import unidentified_pairs
 from deci_core.training.loop import FitSummary, edge_probs, train
 from deci_core.training.objective import GraphPrior
 
-MIN_GAIN_NATS = 3.0
-EDGE_COST_PER_ROW = 0.005  # an edge must explain ~1% of its child's variance: -log(0.99) / 2 per row
 MIN_ROWS = 200
 FIT_STEPS = 400
 FIT_BATCH = 256
@@ -86,7 +91,8 @@ class ConditionalScores:
     Args:
         x: (N, C) encoded rows. col_var: (C,) the variable of each column.
         continuous: indices of the continuous variables (the only targets scored).
-        model_config: noise model of the candidates (the model's own).
+        model_config: noise model of the candidates (the model's own); its ``sparsity`` scales the
+            cost of an edge (see :mod:`deci_core.training.evidence`).
         seed: fixes the row split and every candidate's initial weights.
     """
 
@@ -105,7 +111,8 @@ class ConditionalScores:
         self.col_var, self.config, self.seed = col_var.long(), model_config, seed
         self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
-        self.edge_cost = EDGE_COST_PER_ROW * 2 * half
+        self.rows = 2 * half  # every one of them scored once
+        self.edge_cost = edge_cost_nats(self.rows, model_config.sparsity)
         self.seconds_per_candidate: float | None = None  # measured (see seconds_for)
 
     def __call__(self, candidate: Candidate) -> float:
@@ -242,7 +249,7 @@ def refine(
         options = _affordable(rules.options(adj), adj, scores, deadline)
         scores.ensure({c for *_, after in options for c in _changed(adj, after)})
         gains = [_gain(adj, after, scores) for *_, after in options]
-        if not gains or max(gains) < MIN_GAIN_NATS:
+        if not gains or max(gains) < MIN_EVIDENCE_NATS:
             break
         best = int(np.argmax(gains))
         kind, i, j, after = options[best]
@@ -335,6 +342,8 @@ def _gain(before: np.ndarray, after: np.ndarray, scores: ConditionalScores) -> f
 
 
 ADAPT_STEPS = 400
+IDENTIFIABILITY_SHARE = 0.1  # of the refinement's time, kept for the identifiability test
+TIE_BREAK = 0.005
 
 
 def refine_fit(
@@ -346,20 +355,27 @@ def refine_fit(
     prior: GraphPrior,
     summary: FitSummary,
     callbacks: Iterable[Callback] = (),
-) -> FitSummary:
-    """Refine q(G)'s most probable graph in place, within what is left of the time budget.
+) -> tuple[FitSummary, np.ndarray]:
+    """Refine q(G)'s most probable graph in place, within what is left of the time budget, and mark
+    the pairs whose direction the data cannot identify.
 
     Each pair a move changed gets its new state with probability ``sigmoid(gain)`` (the held-out
-    log-odds), the old states sharing the rest; the SEM then trains for ``ADAPT_STEPS`` steps with
-    q fixed, so its networks fit the new parent sets.
+    log-odds), the old states sharing the rest. Each marked pair keeps its probability of existing,
+    shared evenly between the two directions (a hair more to the refined graph's, which stays the
+    most probable DAG). The SEM then trains for ``ADAPT_STEPS`` steps with q fixed, so its networks
+    fit the new parent sets.
 
     Returns:
-        ``summary`` with the refinement's seconds added and ``refine_moves`` set.
+        ``summary`` with the refinement's seconds added and ``refine_moves`` set; and the (d, d)
+        symmetric bool mask of the pairs marked "direction not identifiable" (all False when the
+        refinement did not run).
     """
     start = time.perf_counter()
     continuous = [int(j) for j in sem.cont_idx]
+    d = graph.num_nodes
+    unidentified = np.zeros((d, d), dtype=bool)
     if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
-        return summary
+        return summary, unidentified
     probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
     adjacency = most_probable_dag(probs, forbidden, required)
@@ -384,16 +400,32 @@ def refine_fit(
 
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
     deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
-    result = refine(adjacency, scores, forbidden, required, continuous, deadline, lambda moves: report())
+    search_deadline = start + (1 - IDENTIFIABILITY_SHARE) * (deadline - start)
+    result = refine(adjacency, scores, forbidden, required, continuous, search_deadline, lambda m: report())
     if result.moves:
         _apply(graph, probs, adjacency, result)
+    refined = result.adjacency
+    unidentified = unidentified_pairs(refined, scores, continuous, deadline) & ~(forbidden | forbidden.T)
+    _share_directions(graph, refined, unidentified)
+    if result.moves or unidentified.any():
         steps = ADAPT_STEPS
         adapt = replace(config, max_steps=steps, warmup_steps=steps, patience=0, seed=config.seed + 7)
         train(sem, x, adapt, graph=graph, prior=prior)
     report(done=True)
     seconds = summary.seconds + time.perf_counter() - start
-    edges = int((edge_probs(graph) > 0.5).sum())
-    return replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+    edges = int(refined.sum())
+    summary = replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+    return summary, unidentified
+
+
+def _share_directions(graph: EdgeLogits, adjacency: np.ndarray, unidentified: np.ndarray) -> None:
+    """Give each marked pair's existence probability to its two directions evenly (a tie broken
+    toward the DAG's own direction, by ``TIE_BREAK`` of the share)."""
+    probs = edge_probs(graph)
+    for i, j in zip(*np.nonzero(np.triu(unidentified)), strict=True):
+        exists = probs[i, j] + probs[j, i]
+        lead, other = (i, j) if adjacency[i, j] else (j, i)
+        graph.set_pair(int(lead), int(other), exists * (0.5 + TIE_BREAK), exists * (0.5 - TIE_BREAK))
 
 
 def _apply(graph: EdgeLogits, probs: np.ndarray, before: np.ndarray, result: Refinement) -> None:
