@@ -58,6 +58,7 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         "num_edges": len(edges),
         "edges": [list(e) for e in edges],
         "acyclic": True,
+        **_unidentified(model.graph_posterior_, None),
     }
 
 
@@ -85,4 +86,17 @@ def graph_command(args: argparse.Namespace) -> dict[str, Any]:
     graph = posterior.to_networkx(args.threshold)
     names = list(posterior.names)
     adjacency = [[graph.has_edge(a, b) for b in names] for a in names]
-    return {"edges": [list(e) for e in posterior.edges(args.threshold)], "acyclic": bool(is_dag(adjacency))}
+    return {
+        "edges": [list(e) for e in posterior.edges(args.threshold)],
+        "acyclic": bool(is_dag(adjacency)),
+        **_unidentified(posterior, args.threshold),
+    }
+
+
+def _unidentified(posterior, threshold: float | None) -> dict[str, Any]:
+    """The edges whose direction the data cannot identify, with the note and the hint."""
+    pairs = posterior.not_identifiable() if threshold is None else posterior.not_identifiable(threshold)
+    return {
+        "not_identifiable": [list(p) for p in pairs],
+        "not_identifiable_note": f"{posterior.NOT_IDENTIFIABLE}: {posterior.HINT}" if pairs else "",
+    }
