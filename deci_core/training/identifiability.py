@@ -3,10 +3,12 @@
 An edge i -> j of the chosen DAG is reversible within its Markov equivalence class when the CPDAG
 leaves it undirected (:func:`~deci_core.graph.equivalence.reversed_in_class` gives the member with
 j -> i). Conditional independences never tell such members apart; only the shape of the mechanisms
-can (a nonlinear function, non-Gaussian noise). So the two members are scored like any other move,
-on held-out rows: when the chosen graph is not better by ``log 20`` nats (odds of 20 to 1, see
-:mod:`deci_core.training.evidence`), the direction is not identifiable from the data, and the pair
-is marked. With linear-Gaussian mechanisms the two score the same up to fitting noise.
+can (a nonlinear function, non-Gaussian noise). So the two members are compared on held-out rows
+(every row scored by conditionals fitted on the other half), by a paired test on the per-row
+log-likelihood differences ``d`` (Vuong's test for non-nested models): ``z = mean(d) / (sd(d) /
+sqrt(n))``. When ``|z| < 1.96`` (the two do not differ at the 5% level, two-sided), the direction is
+not identifiable from the data, and the pair is marked. With linear-Gaussian mechanisms the two
+members describe the same distribution: their difference is fitting noise.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import time
 import numpy as np
 
 from deci_core.graph.equivalence import reversed_in_class
-from deci_core.training.evidence import MIN_EVIDENCE_NATS
+
+Z_LEVEL = 1.96  # two-sided 5%
 
 
 def unidentified_pairs(adjacency: np.ndarray, scores, continuous: list[int], deadline: float) -> np.ndarray:
@@ -49,8 +52,7 @@ def unidentified_pairs(adjacency: np.ndarray, scores, continuous: list[int], dea
         return marked
     scores.ensure(needed)
     for i, j, other, _ in tests:
-        advantage = _score(adj, other, scores) - _score(other, adj, scores)
-        if advantage < MIN_EVIDENCE_NATS:  # the chosen graph is not 20:1 better
+        if abs(paired_z(_rows(adj, other, scores) - _rows(other, adj, scores))) < Z_LEVEL:
             marked[i, j] = marked[j, i] = True
     return marked
 
@@ -65,7 +67,15 @@ def _changed(first: np.ndarray, second: np.ndarray) -> list[tuple[int, frozenset
     return [(int(j), _parents(g, int(j))) for j in nodes for g in (first, second)]
 
 
-def _score(graph: np.ndarray, other: np.ndarray, scores) -> float:
-    """Cross-fitted nats of ``graph``'s conditionals for the variables whose parents differ in ``other``."""
+def _rows(graph: np.ndarray, other: np.ndarray, scores) -> np.ndarray:
+    """Per-row held-out log-likelihood of ``graph``'s conditionals for the variables whose parents
+    differ in ``other`` (rows,)."""
     nodes = np.flatnonzero((graph != other).any(0))
-    return sum(scores((int(j), _parents(graph, int(j)))) for j in nodes)
+    return sum(scores.rows_of((int(j), _parents(graph, int(j)))) for j in nodes)
+
+
+def paired_z(differences: np.ndarray) -> float:
+    """``mean / standard error`` of per-row differences (0 when they are all equal)."""
+    d = np.asarray(differences, dtype=float)
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    return float(d.mean() / se) if se > 0 else 0.0

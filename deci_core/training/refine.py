@@ -17,9 +17,10 @@ favour (the rule, and how it scales with n, is :mod:`deci_core.training.evidence
 candidates are cached, so a move only costs the few conditionals it changes.
 
 Afterwards, every edge whose reversal leaves the Markov equivalence class unchanged is tested: when
-the best-scoring member of the class with the edge reversed is within ``log 20`` nats of the chosen
-graph, the data cannot tell the two directions apart (linear-Gaussian mechanisms do this), and the
-pair is marked not identifiable (:mod:`deci_core.training.identifiability`).
+the member of the class with the edge reversed and the chosen graph do not differ in held-out
+likelihood at the 5% level (a paired test over rows), the data cannot tell the two directions apart
+(linear-Gaussian mechanisms do this), and the pair is marked not identifiable
+(:mod:`deci_core.training.identifiability`).
 """
 
 from __future__ import annotations
@@ -111,12 +112,17 @@ class ConditionalScores:
         self.col_var, self.config, self.seed = col_var.long(), model_config, seed
         self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
+        self.per_row: dict[Candidate, np.ndarray] = {}  # (rows,) held-out log-density of each row
         self.rows = 2 * half  # every one of them scored once
         self.edge_cost = edge_cost_nats(self.rows, model_config.sparsity)
         self.seconds_per_candidate: float | None = None  # measured (see seconds_for)
 
     def __call__(self, candidate: Candidate) -> float:
         return self.cache[candidate]
+
+    def rows_of(self, candidate: Candidate) -> np.ndarray:
+        """The candidate's held-out log-density of every row (rows,), in a fixed row order."""
+        return self.per_row[candidate]
 
     def seconds_for(self, candidates: set[Candidate]) -> float:
         """Predicted seconds to fit the candidates not yet cached.
@@ -135,7 +141,9 @@ class ConditionalScores:
         if not missing:
             return
         start = time.perf_counter()
-        self.cache.update(zip(missing, self._fit(missing), strict=True))
+        per_row = self._fit(missing)
+        self.per_row.update(zip(missing, per_row, strict=True))
+        self.cache.update((c, float(r.sum(dtype=np.float64))) for c, r in zip(missing, per_row, strict=True))
         if len(missing) >= CALIBRATION_BATCH:  # small batches are overhead-bound: they would mislead
             self.seconds_per_candidate = (time.perf_counter() - start) / len(missing)
 
@@ -166,16 +174,17 @@ class ConditionalScores:
             loss.backward()
             optimizer.step()
 
-    def _fit(self, candidates: list[Candidate]) -> list[float]:
-        k, device = len(candidates), self.halves[0].device
+    def _fit(self, candidates: list[Candidate]) -> list[np.ndarray]:
+        k = len(candidates)
         net, optimizer, generator = self._start(candidates)
         self._train(net, optimizer, generator, FIT_STEPS)
-        total = torch.zeros(k, device=device)
+        parts = []
         with torch.no_grad():  # copy 0 learned on half 0 and scores half 1, and vice versa
             for start in range(0, self.halves[0].shape[0], EVAL_CHUNK):
                 chunk = [h[start : start + EVAL_CHUNK] for h in reversed(self.halves)]
-                total += net.log_prob(*chunk).sum(1).view(2, k).sum(0)
-        return total.tolist()
+                parts.append(net.log_prob(*chunk).view(2, k, -1))
+        rows = torch.cat(parts, -1).transpose(0, 1).reshape(k, -1)  # (K, 2 * half): half 1, then half 0
+        return list(rows.double().cpu().numpy())
 
 
 def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
