@@ -184,7 +184,7 @@ class ConditionalScores:
                 chunk = [h[start : start + EVAL_CHUNK] for h in reversed(self.halves)]
                 parts.append(net.log_prob(*chunk).view(2, k, -1))
         rows = torch.cat(parts, -1).transpose(0, 1).reshape(k, -1)  # (K, 2 * half): half 1, then half 0
-        return list(rows.double().cpu().numpy())
+        return list(rows.cpu().numpy())  # float32: memory grows with candidates x rows
 
 
 def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
