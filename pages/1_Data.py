@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data_views
+from ui import data_view
 from ui.errors import error_boundary
 from ui.page import page_frame
 
@@ -12,17 +12,17 @@ st.write(
     "Bring a table with one row per observation and one column per variable. Check below how each "
     "column was understood: change a type or exclude a column before discovering causes."
 )
-data_views.render_loader(state)
+data_view.render_loader(state)
 if state.data is None:
     st.info("No data yet: upload a file or pick a sample dataset above.")
     st.stop()
 
 st.divider()
 with error_boundary("summarising the table"):
-    data_views.render_overview(state.data)
-    profile = data_views.render_columns(state)
-    data_views.render_missing_policy(state.data, profile)
+    data_view.render_overview(state.data)
+    profile = data_view.render_columns(state)
+    data_view.render_missing_policy(state.data, profile)
     st.subheader("Warnings")
-    data_views.render_warnings(profile)
-    data_views.render_charts(state.data)
+    data_view.render_warnings(profile)
+    data_view.render_charts(state.data)
 st.page_link("pages/2_Constraints.py", label="Next: 2. Constraints (optional)", icon="🧩")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from deci_core.constraints import Constraints
 from ui import discovery_view as view
-from ui.discovery import get_discovery
+from ui.discovery_session import get_discovery
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 from ui.text import md_escape
 

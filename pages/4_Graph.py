@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import graph_editor as ge
+from ui import graph_editor_view as ge
 from ui.graph_session import model_for_effects
 from ui.page import page_frame
 from ui.text import md_escape

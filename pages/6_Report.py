@@ -8,9 +8,11 @@ from ui import report_sources as src
 from ui.bundle import export_bundle, load_bundle
 from ui.errors import error_boundary
 from ui.page import page_frame
-from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state
+from ui.report import content_from_state
 from ui.report_export import PDF_HELP, PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
 from ui.report_html import render_html
+from ui.report_state import ReportState
+from ui.report_types import OPTIONAL_SECTIONS
 from ui.text import md_escape
 
 state = page_frame("Report")

@@ -28,19 +28,27 @@ import json
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from deci_core.constraints import Constraints
 from deci_core.data.plain import json_default
 from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
-from deci_core.errors import DeciError, ModelFileError
+from deci_core.errors import DeciError
 from deci_core.io import FILES as MODEL_FILES
+from deci_core.model import DECI
 from ui import bundle_parts as parts
-from ui.report import ReportState, app_version
+from ui.bundle_parts import Bundle
+from ui.errors import BundleError
+from ui.model_store import ModelStore, get_store
+from ui.report import app_version
+from ui.report_state import ReportState
+from ui.state import AppState, LoadedData
+
+__all__ = ["Bundle", "BundleError", "export_bundle", "load_bundle", "read_bundle", "read_table"]
 
 FORMAT = "deci-studio-bundle"
 FORMAT_VERSION = 1
@@ -55,42 +63,22 @@ _ALLOWED = re.compile(
 )
 
 
-class BundleError(ModelFileError):
-    """The file is not a usable DECI Studio bundle (the message says why and what to do)."""
-
-
-@dataclass
-class Bundle:
-    """A validated bundle, parsed but not yet applied to a session."""
-
-    manifest: dict[str, Any]
-    data: Any  # ui.state.LoadedData
-    constraints: Any = None
-    graph: dict[str, Any] | None = None
-    discovery: dict[str, Any] | None = None
-    models: dict[str, dict[str, bytes]] = field(default_factory=dict)  # key -> relative path -> bytes
-    estimates: list[dict[str, Any]] = field(default_factory=list)
-    report: dict[str, Any] | None = None
-
-
 # -- export ----------------------------------------------------------------------------------------
 
 
-def export_bundle(state: Any, report: ReportState | None = None, store: Any = None,
+def export_bundle(state: AppState, report: ReportState | None = None, store: ModelStore | None = None,
                   now: datetime | None = None) -> bytes:
     """The session as a zip (bytes). Raises BundleError when there is no data to bundle."""
     data = state.data
     if data is None:
         raise BundleError("There is nothing to bundle yet: load a dataset first.")
-    store = store or _store()
+    store = store or get_store()
     files: dict[str, bytes] = {}
     table_csv = data.raw.to_csv(index=False).encode()
-    dtypes = {str(c): str(t) for c, t in data.raw.dtypes.items()}
+    dtypes = data.dtypes()
     _check_round_trip(table_csv, dtypes, data)
     files["data/table.csv"] = table_csv
-    files["data/dataset.json"] = _json({"name": data.name, "source": data.source, "missing_policy":
-                                        data.missing_policy, "fingerprint": data.fingerprint,
-                                        "rows": int(data.raw.shape[0]), "dtypes": dtypes})
+    files["data/dataset.json"] = _json(data.to_dict())
     files["data/schema.json"] = _json(data.schema.to_dict())
     if state.constraints is not None:
         files["constraints.json"] = _json(state.constraints.to_dict())
@@ -131,13 +119,7 @@ def _sha256(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _store():
-    from ui.model_store import get_store
-
-    return get_store()
-
-
-def _check_round_trip(table_csv: bytes, dtypes: dict[str, str], data: Any) -> None:
+def _check_round_trip(table_csv: bytes, dtypes: dict[str, str], data: LoadedData) -> None:
     """Refuse to write a bundle whose table would not come back with the same fingerprint."""
     back = read_table(table_csv, dtypes)
     table = drop_missing_rows(back[data.schema.names], data.schema).reset_index(drop=True)
@@ -185,7 +167,7 @@ def read_bundle(blob: bytes) -> Bundle:
     data = _read_data(members, manifest)
     bundle = Bundle(manifest, data)
     try:
-        bundle.constraints = parts.constraints_from_dict(_load_json(members, "constraints.json")) \
+        bundle.constraints = Constraints.from_dict(_load_json(members, "constraints.json")) \
             if "constraints.json" in members else None
         bundle.graph = _load_json(members, "graph.json") if "graph.json" in members else None
         bundle.discovery = _load_json(members, "discovery.json") if "discovery.json" in members else None
@@ -253,9 +235,7 @@ def _check_checksums(members: dict[str, bytes], listed: Any) -> None:
             raise BundleError(f"The bundle was changed after export: {name} does not match its checksum.")
 
 
-def _read_data(members: dict[str, bytes], manifest: dict[str, Any]) -> Any:
-    from ui.state import LoadedData
-
+def _read_data(members: dict[str, bytes], manifest: dict[str, Any]) -> LoadedData:
     for name in ("data/table.csv", "data/dataset.json", "data/schema.json"):
         if name not in members:
             raise BundleError(f"The bundle has no {name}: it cannot restore the data.")
@@ -263,8 +243,7 @@ def _read_data(members: dict[str, bytes], manifest: dict[str, Any]) -> Any:
     try:
         schema = TableSchema.from_dict(_load_json(members, "data/schema.json"))
         raw = read_table(members["data/table.csv"], dict(info.get("dtypes") or {}))
-        data = LoadedData(str(info["name"]), raw, schema, str(info.get("missing_policy", "drop")),
-                          str(info.get("source", "upload")))
+        data = LoadedData.from_dict(info, raw, schema)
         fingerprint = data.fingerprint
     except (KeyError, TypeError, ValueError, AttributeError, DeciError) as exc:
         raise BundleError(f"The bundle's data cannot be read ({type(exc).__name__}: {exc}).") from exc
@@ -277,13 +256,13 @@ def _read_data(members: dict[str, bytes], manifest: dict[str, Any]) -> Any:
 # -- restore ---------------------------------------------------------------------------------------
 
 
-def load_bundle(state: Any, blob: bytes, store: Any = None) -> list[str]:
+def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -> list[str]:
     """Validate ``blob`` and replace the session's work with it; return what was restored, in words.
 
     Nothing in ``state`` changes unless everything was read and every model loaded.
     """
     bundle = read_bundle(blob)
-    store = store or _store()
+    store = store or get_store()
     fingerprint = bundle.data.fingerprint
     models = {key: _load_model(key, files, fingerprint, store) for key, files in bundle.models.items()}
     steps = parts.build_steps(bundle, models, store)
@@ -294,10 +273,8 @@ def load_bundle(state: Any, blob: bytes, store: Any = None) -> list[str]:
     return steps["restored"]
 
 
-def _load_model(key: str, files: dict[str, bytes], fingerprint: str, store: Any) -> Any:
+def _load_model(key: str, files: dict[str, bytes], fingerprint: str, store: ModelStore) -> DECI:
     """Load a bundled store entry with DECI.load (weights_only) and put it in the store."""
-    from deci_core.model import DECI
-
     if "run.json" not in files:
         raise BundleError(f"The bundle's model {key} has no run.json: it cannot be restored.")
     run = json.loads(files["run.json"])

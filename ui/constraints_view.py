@@ -8,13 +8,12 @@ an edge or a belief that would contradict the rest is refused with the reason; m
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from deci_core.constraints import Constraints
 from deci_core.errors import ConstraintError
+from ui.state import AppState
 from ui.text import md_escape
 
 P = "constraints."  # widget-key namespace
@@ -29,7 +28,7 @@ COLORS = {
 }
 
 
-def get_constraints(state: Any) -> Constraints:
+def get_constraints(state: AppState) -> Constraints:
     if state.constraints is None:
         state.constraints = Constraints()
     return state.constraints
@@ -40,7 +39,7 @@ def _flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
 
 
-def _try_update(state: Any, updated: Constraints, what: str) -> None:
+def _try_update(state: AppState, updated: Constraints, what: str) -> None:
     """Keep ``updated`` unless it adds a conflict; otherwise explain why not."""
     names = state.data.schema.names
     before = set(get_constraints(state).conflicts(names))
@@ -52,7 +51,7 @@ def _try_update(state: Any, updated: Constraints, what: str) -> None:
         _flash("success", f"Added: {what}.")
 
 
-def _add_edge(state: Any) -> None:
+def _add_edge(state: AppState) -> None:
     a, b, kind = st.session_state[P + "source"], st.session_state[P + "target"], st.session_state[P + "kind"]
     c = get_constraints(state)
     if a == b:
@@ -63,7 +62,7 @@ def _add_edge(state: Any) -> None:
         _try_update(state, c.with_required(a, b), f"{a} → {b} required")
 
 
-def _add_belief(state: Any) -> None:
+def _add_belief(state: AppState) -> None:
     a, b = st.session_state[P + "belief_source"], st.session_state[P + "belief_target"]
     p = st.session_state[P + "belief_p"] / 100
     if a == b:
@@ -72,7 +71,7 @@ def _add_belief(state: Any) -> None:
         _try_update(state, get_constraints(state).with_belief(a, b, p), f"belief {a} → {b} at {p:.0%}")
 
 
-def _remove(state: Any, kind: str, a: str, b: str) -> None:
+def _remove(state: AppState, kind: str, a: str, b: str) -> None:
     c = get_constraints(state)
     state.constraints = {
         "forbidden": c.without_forbidden,
@@ -81,12 +80,12 @@ def _remove(state: Any, kind: str, a: str, b: str) -> None:
     }[kind](a, b)
 
 
-def _set_tiers(state: Any, count: int) -> None:
+def _set_tiers(state: AppState, count: int) -> None:
     tiers = [st.session_state.get(f"{P}tier.{k}", []) for k in range(count)]
     state.constraints = get_constraints(state).with_tiers(tiers, st.session_state.get(P + "within", False))
 
 
-def _set_roots_leaves(state: Any) -> None:
+def _set_roots_leaves(state: AppState) -> None:
     c = get_constraints(state).with_roots(st.session_state[P + "roots"])
     state.constraints = c.with_leaves(st.session_state[P + "leaves"])
 
@@ -98,7 +97,7 @@ def _reset_widgets() -> None:
             del st.session_state[key]
 
 
-def import_json(state: Any, raw: bytes) -> None:
+def import_json(state: AppState, raw: bytes) -> None:
     """Replace the constraints by a JSON file's (malformed files leave them unchanged)."""
     try:
         state.constraints = Constraints.from_json(raw)
@@ -109,7 +108,7 @@ def import_json(state: Any, raw: bytes) -> None:
     _flash("success", "Imported the constraints from the file.")
 
 
-def drop_unknown(state: Any) -> None:
+def drop_unknown(state: AppState) -> None:
     kept, dropped = get_constraints(state).restricted_to(state.data.schema.names)
     state.constraints = kept
     _reset_widgets()
@@ -125,7 +124,7 @@ def show_flash() -> None:
         st.success(text)
 
 
-def show_conflicts(state: Any) -> list[str]:
+def show_conflicts(state: AppState) -> list[str]:
     """List current conflicts in red (with a fix for unknown variables); return them."""
     names = state.data.schema.names
     c = get_constraints(state)
@@ -142,7 +141,7 @@ def show_conflicts(state: Any) -> list[str]:
     return problems
 
 
-def edges_section(state: Any, names: list[str]) -> None:
+def edges_section(state: AppState, names: list[str]) -> None:
     left, mid, kind_col, add = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
     left.selectbox("Cause", names, key=P + "source")
     mid.selectbox("Effect", names, index=min(1, len(names) - 1), key=P + "target")
@@ -154,7 +153,7 @@ def edges_section(state: Any, names: list[str]) -> None:
             _removable_row(state, kind, a, b, f"{a} → {b} ({kind})")
 
 
-def beliefs_section(state: Any, names: list[str]) -> None:
+def beliefs_section(state: AppState, names: list[str]) -> None:
     st.caption("Soft knowledge enters the prior: the data can still overrule it.")
     left, mid, slider, add = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
     left.selectbox("Cause", names, key=P + "belief_source")
@@ -165,13 +164,13 @@ def beliefs_section(state: Any, names: list[str]) -> None:
         _removable_row(state, "belief", *b.edge, f"{b.edge[0]} → {b.edge[1]} ({b.probability:.0%} sure)")
 
 
-def _removable_row(state: Any, kind: str, a: str, b: str, text: str) -> None:
+def _removable_row(state: AppState, kind: str, a: str, b: str, text: str) -> None:
     label, button = st.columns([6, 1], vertical_alignment="center")
     label.text(text)
     button.button("Remove", key=f"{P}remove.{kind}.{a}\u241f{b}", on_click=_remove, args=(state, kind, a, b))
 
 
-def tiers_section(state: Any, names: list[str]) -> None:
+def tiers_section(state: AppState, names: list[str]) -> None:
     st.caption(
         "Order groups in time or by what can cause what: nothing in a later tier causes anything earlier."
     )
@@ -201,7 +200,7 @@ def tiers_section(state: Any, names: list[str]) -> None:
         _set_tiers(state, int(count))
 
 
-def roots_leaves_section(state: Any, names: list[str]) -> None:
+def roots_leaves_section(state: AppState, names: list[str]) -> None:
     c = get_constraints(state)
     args = {"on_change": _set_roots_leaves, "args": (state,)}
     st.multiselect(
@@ -216,7 +215,7 @@ def _known(values: tuple[str, ...], names: list[str]) -> list[str]:
     return [v for v in values if v in names]
 
 
-def import_export_section(state: Any) -> None:
+def import_export_section(state: AppState) -> None:
     left, right = st.columns(2)
     with left:
         upload = st.file_uploader("Import constraints (JSON)", type=["json"], key=P + "import")
@@ -255,7 +254,7 @@ def matrix_frame(constraints: Constraints, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(cells, index=names, columns=names)
 
 
-def show_matrix_and_summary(state: Any, names: list[str]) -> None:
+def show_matrix_and_summary(state: AppState, names: list[str]) -> None:
     c = get_constraints(state)
     st.subheader("Every pair at a glance")
     st.caption("Rows cause columns. ✓ required, ✗ forbidden, blank: left to the data.")

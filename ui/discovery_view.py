@@ -11,11 +11,13 @@ from plotly.subplots import make_subplots
 
 from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig
 from deci_core.constraints import Constraints
-from ui import discovery as disc_mod
-from ui.discovery import PRESET_LABELS, SPARSITY_LEVELS, DiscoverySettings, describe_run, get_discovery
+from ui import discovery_session as disc_mod
+from ui.discovery_session import PRESET_LABELS, SPARSITY_LEVELS, describe_run, get_discovery
+from ui.discovery_state import DiscoverySettings
 from ui.errors import error_boundary
 from ui.graph_view import edge_heatmap, edge_table, show_graph
 from ui.model_store import compare_runs, get_store
+from ui.state import AppState
 
 P = "discover."
 POLL_SECONDS = 0.5
@@ -25,7 +27,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def settings_form(state: Any) -> DiscoverySettings:
+def settings_form(state: AppState) -> DiscoverySettings:
     """Preset with estimated times, advanced settings in an expander; the choice is kept in state."""
     disc = get_discovery(state)
     s = disc.settings
@@ -82,7 +84,7 @@ def settings_form(state: Any) -> DiscoverySettings:
     return disc.settings
 
 
-def run_controls(state: Any, blocked: bool) -> None:
+def run_controls(state: AppState, blocked: bool) -> None:
     disc = get_discovery(state)
     if st.button("Run discovery", type="primary", key=P + "run", disabled=blocked or disc.running):
         with error_boundary("starting discovery"):
@@ -90,13 +92,13 @@ def run_controls(state: Any, blocked: bool) -> None:
             st.rerun()
 
 
-def monitor(state: Any) -> None:
+def monitor(state: AppState) -> None:
     """The live view of a running job; polls itself while the job runs."""
     disc = get_discovery(state)
     st.fragment(_monitor_body, run_every=POLL_SECONDS if disc.running else None)(state)
 
 
-def _monitor_body(state: Any) -> None:
+def _monitor_body(state: AppState) -> None:
     disc = get_discovery(state)
     job = disc.job
     if job is None:
@@ -138,14 +140,14 @@ def _curves(reports: list[dict[str, Any]]) -> go.Figure:
     return fig
 
 
-def show_notice(state: Any) -> None:
+def show_notice(state: AppState) -> None:
     disc = get_discovery(state)
     if disc.notice:
         kind, text = disc.notice
         {"error": st.error, "warning": st.warning}.get(kind, st.success)(text)
 
 
-def result(state: Any) -> None:
+def result(state: AppState) -> None:
     """The current run: heatmap, most probable graph, edge table."""
     run = disc_mod.current_run(state)
     if run is None:
@@ -174,7 +176,7 @@ def result(state: Any) -> None:
     st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
 
 
-def history(state: Any) -> None:
+def history(state: AppState) -> None:
     """Previous runs on this data: reload one, compare two."""
     runs = get_store().runs(state.data.fingerprint)
     if not runs:

@@ -1,9 +1,4 @@
-"""The Effects step's state and the work behind the Effects page (no widgets here).
-
-:class:`EffectsState` hangs off ``state.effects``: the chosen treatment and outcome (the graph editor
-highlights them), the latest result, and ``report_items`` — plain JSON dicts the report renders:
-``{"id", "kind", "estimate": EffectEstimate.to_dict(), "sentence", "linear_check": LinearCheck.to_dict()
-| None, "cate_curve": CateCurve.to_dict() | None, "graph": description, "added_at"}``.
+"""The work behind the Effects page (no widgets here); its state is :mod:`ui.effects_state`.
 
 Estimates run in background jobs (:mod:`ui.jobs`); the page polls them.
 """
@@ -11,7 +6,6 @@ Estimates run in background jobs (:mod:`ui.jobs`); the page polls them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,8 +15,7 @@ from deci_core.data.schema import VariableType
 from deci_core.effects import (
     CateCurve,
     Counterfactual,
-    EffectEstimate,
-    LinearCheck,
+    EffectQuery,
     arm_samples,
     average_effect,
     cate_curve,
@@ -32,119 +25,42 @@ from deci_core.effects import (
 )
 from deci_core.effects.methods import training_rows
 from deci_core.graph.dag import descendants
+from ui.effects_state import EffectResult, EffectsState, report_item
+from ui.graph_session import Model
+from ui.graph_session import model_for_effects as graph_model_for_effects
 from ui.jobs import Job, start_job
+from ui.state import AppState
 
 
-@dataclass
-class EffectResult:
-    """One computed estimate and what the page shows next to it."""
-
-    estimate: EffectEstimate
-    linear: LinearCheck | None
-    arms: pd.DataFrame
-    graph: str
-    seconds: float
-    curve: CateCurve | None = None
-
-
-@dataclass
-class EffectsState:
-    """What the Effects page keeps between reruns and page switches."""
-
-    treatment: str | None = None
-    outcome: str | None = None
-    result: EffectResult | None = None
-    job: Job | None = None
-    curve_job: Job | None = None
-    subgroup: EffectResult | None = None
-    subgroup_job: Job | None = None
-    rows: pd.DataFrame | None = None  # the loaded rows with effect, lower_95, upper_95 columns
-    rows_job: Job | None = None
-    what_if: Counterfactual | None = None
-    report_items: list[dict[str, Any]] = field(default_factory=list)
-    message: str = ""
-    message_ok: bool = True
-
-    def status(self) -> str | None:
-        parts = []
-        if self.treatment and self.outcome:
-            parts.append(f"{self.treatment} → {self.outcome}")
-        if self.report_items:
-            parts.append(f"{len(self.report_items)} estimate(s) in the report")
-        return "; ".join(parts) or None
-
-    @property
-    def running(self) -> Job | None:
-        """The job in progress, if any (one at a time)."""
-        return self.job or self.curve_job or self.subgroup_job or self.rows_job
-
-    def settle(self) -> None:
-        """Take finished jobs' results (called on every page run)."""
-        if self.rows_job is not None and self.rows_job.done:
-            self.rows = self.rows_job.result if self.rows_job.result is not None else self.rows
-            if self.rows_job.error:
-                self.message, self.message_ok = self.rows_job.error, False
-            self.rows_job = None
-        if self.subgroup_job is not None and self.subgroup_job.done:
-            self.subgroup = self.subgroup_job.result or self.subgroup
-            if self.subgroup_job.error:
-                self.message, self.message_ok = self.subgroup_job.error, False
-            self.subgroup_job = None
-        if self.job is not None and self.job.done:
-            if self.job.result is not None:
-                self.result, self.subgroup, self.rows = self.job.result, None, None
-            self.message, self.message_ok = self.job.error or "", self.job.error is None
-            self.job = None
-        if self.curve_job is not None and self.curve_job.done:
-            if self.curve_job.result is not None and self.result is not None:
-                self.result.curve = self.curve_job.result
-            if self.curve_job.error:
-                self.message, self.message_ok = self.curve_job.error, False
-            self.curve_job = None
-
-
-def get_effects(state: Any) -> EffectsState:
-    if not isinstance(state.effects, EffectsState):
-        previous = getattr(state.effects, "report_items", None) or []
-        state.effects = EffectsState(report_items=list(previous))
+def get_effects(state: AppState) -> EffectsState:
+    if state.effects is None:
+        state.effects = EffectsState()
     return state.effects
 
 
-def model_for_effects(state: Any) -> tuple[Any, str]:
+def model_for_effects(state: AppState) -> tuple[Model | None, str]:
     """The model to query and a line saying which (graph editor's choice, else the discovered one)."""
-    try:
-        from ui.graph_session import model_for_effects as choose
-    except ImportError:
-        choose = None
-    if choose is not None:
-        return choose(state)
-    try:
-        from ui.discovery import current_model
-    except ImportError:
-        return None, "No model yet: run discovery first."
-    model = current_model(state)
-    return model, "The discovered model." if model is not None else "No model yet: run discovery first."
+    return graph_model_for_effects(state)
 
 
-def data_table(state: Any, model: Any) -> pd.DataFrame | None:
+def data_table(state: AppState, model: Model) -> pd.DataFrame | None:
     """The loaded rows with every modeled column of ``model`` (None when they do not match)."""
-    data = getattr(state, "data", None)
-    table = getattr(data, "table", None)
+    table = None if state.data is None else state.data.table
     if table is None or any(n not in table.columns for n in model.encoder_.names):
         return None
     return table
 
 
 # ----- choices -------------------------------------------------------------------------------
-def kind(model: Any, name: str) -> VariableType:
+def kind(model: Model, name: str) -> VariableType:
     return model.encoder_.spec(name).type
 
 
-def levels(model: Any, name: str) -> list[Any]:
+def levels(model: Model, name: str) -> list[Any]:
     return list(model.encoder_.spec(name).categories)
 
 
-def default_values(model: Any, name: str, table: pd.DataFrame | None) -> tuple[Any, Any]:
+def default_values(model: Model, name: str, table: pd.DataFrame | None) -> tuple[Any, Any]:
     """(treatment, control) defaults: upper / lower quartile for continuous, second / first level."""
     if kind(model, name) is not VariableType.CONTINUOUS:
         cats = levels(model, name)
@@ -156,7 +72,7 @@ def default_values(model: Any, name: str, table: pd.DataFrame | None) -> tuple[A
     return _nice(mean + 0.674 * std), _nice(mean - 0.674 * std)
 
 
-def modifier_range(model: Any, name: str, table: pd.DataFrame | None) -> tuple[float, float]:
+def modifier_range(model: Model, name: str, table: pd.DataFrame | None) -> tuple[float, float]:
     """A continuous variable's 1%..99% range in the data (or mean ± 2.5 sd from the encoder)."""
     if table is not None:
         col = pd.to_numeric(table[name], errors="coerce").dropna()
@@ -172,7 +88,7 @@ def _nice(x: float) -> float:
     return float(round(x, int(2 - np.floor(np.log10(abs(x))))))
 
 
-def path_warning(model: Any, treatment: str, outcome: str, samples: int = 50) -> str | None:
+def path_warning(model: Model, treatment: str, outcome: str, samples: int = 50) -> str | None:
     """A warning when the treatment has no directed path to the outcome in (most) graphs."""
     names = list(model.encoder_.names)
     t, y = names.index(treatment), names.index(outcome)
@@ -195,7 +111,7 @@ def path_warning(model: Any, treatment: str, outcome: str, samples: int = 50) ->
 # ----- computations (run in background jobs) ---------------------------------------------------
 def start_estimate(
     effects: EffectsState,
-    model: Any,
+    model: Model,
     table: pd.DataFrame | None,
     description: str,
     query: dict[str, Any],
@@ -215,7 +131,7 @@ def start_estimate(
 
 
 def _estimate(
-    model: Any,
+    model: Model,
     table: pd.DataFrame | None,
     description: str,
     query: dict[str, Any],
@@ -245,7 +161,7 @@ def _estimate(
 
 def start_subgroup(
     effects: EffectsState,
-    model: Any,
+    model: Model,
     description: str,
     modifier: str,
     condition: Any,
@@ -274,14 +190,14 @@ def start_subgroup(
     return effects.subgroup_job
 
 
-def _query_arguments(query: Any) -> dict[str, Any]:
+def _query_arguments(query: EffectQuery) -> dict[str, Any]:
     """The arms of an estimate's query, as keyword arguments for the effect functions."""
     names = ("treatment", "outcome", "treatment_value", "control_value", "outcome_level")
     return {name: getattr(query, name) for name in names}
 
 
 def start_row_effects(
-    effects: EffectsState, model: Any, table: pd.DataFrame, settings: dict[str, Any]
+    effects: EffectsState, model: Model, table: pd.DataFrame, settings: dict[str, Any]
 ) -> Job:
     """Every loaded row's individual effect (abduction), for a targeting list."""
     q = effects.result.estimate.query
@@ -298,7 +214,7 @@ def start_row_effects(
 
 
 def _row_effects(
-    model: Any, table: pd.DataFrame, query: dict[str, Any], num_graphs: int, seed: int, report, should_stop
+    model: Model, table: pd.DataFrame, query: dict[str, Any], num_graphs: int, seed: int, report, should_stop
 ) -> pd.DataFrame:
     report(0.1, f"abduction and both interventions for {len(table):,} rows")
     ite = individual_effects(model, table, **query, num_graphs=num_graphs, seed=seed)
@@ -308,7 +224,7 @@ def _row_effects(
     return rows
 
 
-def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict[str, Any]) -> Job:
+def start_curve(effects: EffectsState, model: Model, modifier: str, settings: dict[str, Any]) -> Job:
     est = effects.result.estimate.query
     effects.curve_job = start_job(
         "computing the effect by subgroup",
@@ -322,7 +238,7 @@ def start_curve(effects: EffectsState, model: Any, modifier: str, settings: dict
 
 
 def _curve(
-    model: Any, modifier: str, query: dict[str, Any], settings: dict[str, Any], report, should_stop
+    model: Model, modifier: str, query: dict[str, Any], settings: dict[str, Any], report, should_stop
 ) -> CateCurve:
     report(0.1, f"simulating and averaging by {modifier}")
     return cate_curve(
@@ -336,7 +252,7 @@ def _curve(
 
 
 def what_if(
-    effects: EffectsState, model: Any, row: pd.DataFrame, name: str, value: Any, outcome: str
+    effects: EffectsState, model: Model, row: pd.DataFrame, name: str, value: Any, outcome: str
 ) -> Counterfactual:
     """The counterfactual for one row (fast: abduction on each distinct graph)."""
     effects.what_if = counterfactual(model, row, {name: value}, outcome, num_graphs=20, seed=0)
@@ -344,20 +260,6 @@ def what_if(
 
 
 # ----- the report --------------------------------------------------------------------------------
-def report_item(result: EffectResult) -> dict[str, Any]:
-    est = result.estimate
-    return {
-        "id": f"estimate-{int(time.time() * 1000) % 10**10}",
-        "kind": "cate" if est.query.conditioning else "ate",
-        "estimate": est.to_dict(),
-        "sentence": est.sentence(),
-        "linear_check": result.linear.to_dict() if result.linear else None,
-        "cate_curve": result.curve.to_dict() if result.curve else None,
-        "graph": result.graph,
-        "added_at": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-
-
 def add_to_report(effects: EffectsState, result: EffectResult) -> dict[str, Any]:
     item = report_item(result)
     effects.report_items.append(item)

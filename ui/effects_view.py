@@ -10,11 +10,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from deci_core.data.schema import VariableType
-from deci_core.effects import CateCurve, EffectEstimate
+from deci_core.effects import CateCurve, Counterfactual, EffectEstimate
 from deci_core.effects.estimate import format_effect
 from ui import effects_session as fx
-from ui.effects_session import EffectResult
+from ui.effects_state import EffectResult, EffectsState
 from ui.errors import error_boundary
+from ui.graph_session import Model
 
 
 def arms_figure(result: EffectResult) -> go.Figure:
@@ -126,7 +127,7 @@ def cross_check_panel(result: EffectResult) -> None:
         )
 
 
-def counterfactual_panel(cf: Any) -> None:
+def counterfactual_panel(cf: Counterfactual) -> None:
     level = f"P({cf.outcome} = {cf.outcome_level})" if cf.outcome_level is not None else cf.outcome
     setting = ", ".join(f"{k} = {v}" for k, v in cf.interventions.items())
     st.write(
@@ -149,7 +150,7 @@ def counterfactual_panel(cf: Any) -> None:
         )
 
 
-def value_input(model: Any, label: str, name: str, default: Any, key: str, container: Any = st) -> Any:
+def value_input(model: Model, label: str, name: str, default: Any, key: str, container: Any = st) -> Any:
     """A number box for a continuous variable, a level picker for a discrete one."""
     if fx.kind(model, name) is VariableType.CONTINUOUS:
         return container.number_input(label, value=float(default), key=key, format="%.4g")
@@ -158,8 +159,8 @@ def value_input(model: Any, label: str, name: str, default: Any, key: str, conta
 
 
 def subgroup_tab(
-    model: Any,
-    effects: fx.EffectsState,
+    model: Model,
+    effects: EffectsState,
     table: pd.DataFrame | None,
     settings: dict[str, Any],
     description: str,
@@ -209,7 +210,7 @@ def subgroup_tab(
             st.rerun()
 
 
-def what_if_tab(model: Any, effects: fx.EffectsState, table: pd.DataFrame | None) -> None:
+def what_if_tab(model: Model, effects: EffectsState, table: pd.DataFrame | None) -> None:
     """Counterfactual for one row of the loaded data."""
     if table is None:
         st.info("Load the data the model was fitted on to ask about one of its rows.")
@@ -226,7 +227,7 @@ def what_if_tab(model: Any, effects: fx.EffectsState, table: pd.DataFrame | None
 
 
 def rows_tab(
-    model: Any, effects: fx.EffectsState, table: pd.DataFrame | None, settings: dict[str, Any]
+    model: Model, effects: EffectsState, table: pd.DataFrame | None, settings: dict[str, Any]
 ) -> None:
     """Each row's own effect (given all its values), sortable and downloadable as a targeting list."""
     if table is None:

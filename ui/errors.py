@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from deci_core.errors import DeciError
+from deci_core.errors import DeciError, ModelFileError
 from ui.text import md_escape
 
 log = logging.getLogger("deci_studio")
@@ -42,3 +42,7 @@ def error_boundary(action: str) -> Iterator[None]:
         st.error(md_escape(f"Could not finish {action}: {exc}"))
     except Exception as exc:  # noqa: BLE001 - the boundary is the point
         st.error(md_escape(describe_unexpected(action, exc)))
+
+
+class BundleError(ModelFileError):
+    """The file is not a usable DECI Studio bundle (the message says why and what to do)."""

@@ -32,6 +32,7 @@ import streamlit as st
 
 from deci_core.data.plain import json_default
 from deci_core.errors import ModelFileError
+from deci_core.model import DECI
 
 RUN_FILE = "run.json"
 RUN_FORMAT = 1
@@ -224,9 +225,7 @@ def _hashes(folder: Path) -> dict[str, str]:
     return out
 
 
-def _load_model(folder: Path, run: dict[str, Any]) -> Any:
-    from deci_core.model import DECI
-
+def _load_model(folder: Path, run: dict[str, Any]) -> DECI:
     try:
         return DECI.load(folder / "model")
     except ModelFileError as exc:

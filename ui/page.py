@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from deci_core.constraints import Constraints
+from ui.data_state import LoadedData
+from ui.discovery_state import DiscoveryState
+from ui.effects_state import EffectsState
+from ui.graph_state import GraphSession
+from ui.report_state import ReportState
 from ui.state import AppState, get_state
 from ui.text import md_escape
 
@@ -32,24 +38,22 @@ WORKFLOW = (
 
 def step_status(state: AppState) -> dict[str, str]:
     """One short status per workflow step, for the sidebar and the home page."""
-    data = state.data
-    discovery, graph, effects, report = state.discovery, state.graph, state.effects, state.report
     return {
-        "Data": f"{data.name}: {data.table.shape[0]:,} rows × {len(data.schema.names)} variables"
-        if data
-        else "no data yet",
+        "Data": _describe(state.data, "no data yet"),
         "Constraints": _describe(state.constraints, "none (optional)"),
-        "Discover": _describe(discovery, "not run"),
-        "Graph": _describe(graph, "no graph yet"),
-        "Effects": _describe(effects, "no estimates yet"),
-        "Report": _describe(report, "not written"),
+        "Discover": _describe(state.discovery, "not run"),
+        "Graph": _describe(state.graph, "no graph yet"),
+        "Effects": _describe(state.effects, "no estimates yet"),
+        "Report": _describe(state.report, "not written"),
     }
 
 
-def _describe(step_state: object, empty: str) -> str:
+StepState = LoadedData | Constraints | DiscoveryState | GraphSession | EffectsState | ReportState
+
+
+def _describe(step_state: StepState | None, empty: str) -> str:
     """A step state describes itself through ``status()``; absent or silent means ``empty``."""
-    status = getattr(step_state, "status", None)
-    text = status() if callable(status) else None
+    text = None if step_state is None else step_state.status()
     return text or empty
 
 

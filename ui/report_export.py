@@ -14,9 +14,12 @@ import pathlib
 import shutil
 import subprocess
 import tempfile
-from typing import Any
+from dataclasses import replace
 
-from ui.report import EffectView
+from deci_core.graph.formats import FORMATS, write_graph
+from ui import report_sources as src
+from ui.report_types import EffectView
+from ui.state import AppState
 
 
 def estimates_csv(effects: list[EffectView]) -> str:
@@ -39,19 +42,14 @@ def _num(x: float | None) -> str:
     return "" if x is None else repr(float(x))
 
 
-def graph_files(state: Any, version: str | None) -> dict[str, str]:
+def graph_files(state: AppState, version: str | None) -> dict[str, str]:
     """The chosen graph version in every export format (GML, DOT, DAGitty, JSON, CSV) and as SVG."""
-    from dataclasses import replace
-
-    from deci_core.graph.formats import FORMATS, write_graph
-    from ui import report_sources as src
-
     versions, _ = src.graph_versions(state)
     if not versions:
         return {}
     name = version if version in versions else src.default_version(state)
     graph = versions[name]
-    positions = {**(getattr(state.graph, "positions", None) or {}), **graph.positions}
+    positions = {**(state.graph.positions if state.graph is not None else {}), **graph.positions}
     graph = replace(graph, positions={n: p for n, p in positions.items() if n in graph.names})
     ext = {"dagitty": "dagitty.txt"}
     files = {f"graph.{ext.get(fmt, fmt)}": write_graph(graph, fmt) for fmt in FORMATS}

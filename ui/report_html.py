@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ui.report import OPTIONAL_SECTIONS, EffectView, ReportContent
+from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 _CSS = """

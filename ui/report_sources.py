@@ -1,8 +1,9 @@
 """Read the other steps' session state into the report's plain values.
 
-The one place that knows how the Data, Constraints, Discover, Graph and Effects steps keep their
-state. Each reader returns ``None`` when its step was not done (or its module is not available), so
-the report says "not done" rather than failing.
+Each step's state summarises itself (``summary()``); these readers ask it and fill the gaps
+between steps (the graph from the model when no graph was edited, overlap checks against the data).
+Each reader returns ``None`` when its step was not done, so the report says "not done" rather than
+failing.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ from typing import Any
 
 import pandas as pd
 
-from ui.report import DataSummary, EffectView, GraphSummary
+from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.errors import ConfigError
+from deci_core.graph.causal_graph import CausalGraph
+from deci_core.model import DECI
+from ui import discovery_session as discovery
+from ui.graph_state import DISCOVERED, summarize_graph
+from ui.report_types import DataSummary, EffectView, GraphSummary, effect_view
+from ui.state import AppState
 
 log = logging.getLogger("deci_studio")
-DISCOVERED = "discovered"
 
 
-def report_items(state: Any) -> list[dict[str, Any]]:
+def report_items(state: AppState) -> list[dict[str, Any]]:
     """The estimates the analyst added on the Effects page (JSON dicts), in order."""
-    items = getattr(state.effects, "report_items", None) or []
-    return [item for item in items if isinstance(item, dict)]
+    return [] if state.effects is None else state.effects.summary()
 
 
 def item_id(item: dict[str, Any], index: int) -> str:
@@ -29,8 +35,6 @@ def item_id(item: dict[str, Any], index: int) -> str:
 
 
 def item_label(item: dict[str, Any], index: int) -> str:
-    from ui.report import effect_view
-
     try:
         view = effect_view(item, index)
         return f"{index + 1}. {view.label}: {view.value:.4g}"
@@ -38,55 +42,27 @@ def item_label(item: dict[str, Any], index: int) -> str:
         return f"{index + 1}. (unreadable estimate)"
 
 
-def data_summary(state: Any) -> DataSummary | None:
-    from ui.state import MISSING_POLICIES
-
-    data = state.data
-    if data is None:
-        return None
-    variables = []
-    for spec in data.schema.variables:
-        note = ", ".join(map(str, spec.categories)) if spec.categories else spec.reason
-        variables.append((spec.name, spec.type.value, note))
-    return DataSummary(name=data.name, source=data.source, rows=int(data.table.shape[0]),
-                       rows_raw=int(data.raw.shape[0]), variables=variables,
-                       missing_policy=MISSING_POLICIES.get(data.missing_policy, data.missing_policy),
-                       fingerprint=data.fingerprint)
+def data_summary(state: AppState) -> DataSummary | None:
+    return None if state.data is None else state.data.summary()
 
 
-def knowledge(state: Any) -> list[str] | None:
-    constraints = state.constraints
-    if constraints is None:
-        return None
-    describe = getattr(constraints, "describe", None)
-    return [str(s) for s in describe()] if callable(describe) else []
+def knowledge(state: AppState) -> list[str] | None:
+    return None if state.constraints is None else [str(s) for s in state.constraints.describe()]
 
 
-def _discovery():
-    try:
-        from ui import discovery
-    except ImportError:
-        return None
-    return discovery
-
-
-def current_run(state: Any) -> dict[str, Any] | None:
-    discovery = _discovery()
-    if discovery is None or state.discovery is None:
+def current_run(state: AppState) -> dict[str, Any] | None:
+    if state.discovery is None:
         return None
     try:
         run = discovery.current_run(state)
     except Exception:  # noqa: BLE001 - a broken step must not break the report
         log.exception("report: could not read the current run")
         return None
-    if run is None:
-        return None
-    return run if isinstance(run, dict) else getattr(run, "__dict__", None)
+    return run
 
 
-def current_model(state: Any) -> Any:
-    discovery = _discovery()
-    if discovery is None or state.discovery is None:
+def current_model(state: AppState) -> DECI | None:
+    if state.discovery is None:
         return None
     try:
         return discovery.current_model(state)
@@ -95,7 +71,7 @@ def current_model(state: Any) -> Any:
         return None
 
 
-def model_summary(state: Any) -> dict[str, Any] | None:
+def model_summary(state: AppState) -> dict[str, Any] | None:
     """Settings, seed and hashes of the current run (its run.json in the model store)."""
     run = current_run(state)
     if run is None:
@@ -116,9 +92,6 @@ def model_summary(state: Any) -> dict[str, Any] | None:
 
 def config_hash(model: dict[str, Any], training: dict[str, Any]) -> str | None:
     """The engine's configuration hashes (model/training), as the CLI prints them."""
-    from deci_core.config import ModelConfig, TrainingConfig
-    from deci_core.errors import ConfigError
-
     try:
         return (
             f"{ModelConfig.from_dict(model).config_hash()}/{TrainingConfig.from_dict(training).config_hash()}"
@@ -127,73 +100,55 @@ def config_hash(model: dict[str, Any], training: dict[str, Any]) -> str | None:
         return None
 
 
-def edge_probabilities(state: Any) -> dict[tuple[str, str], float]:
+def edge_probabilities(state: AppState) -> dict[tuple[str, str], float]:
     """Posterior edge probabilities: the graph session's, else the current model's."""
-    probs = getattr(state.graph, "probs", None)
+    probs = None if state.graph is None else state.graph.probs
     if probs is None:
-        posterior = getattr(current_model(state), "graph_posterior_", None)
-        probs = None if posterior is None else posterior.edge_probs
+        model = current_model(state)
+        probs = None if model is None else model.graph_posterior_.edge_probs
     if probs is None:
         return {}
     return {(a, b): float(probs.loc[a, b]) for a in probs.index for b in probs.columns if a != b}
 
 
-CURRENT = "current (as edited)"
-
-
-def graph_versions(state: Any) -> tuple[dict[str, Any], str | None]:
+def graph_versions(state: AppState) -> tuple[dict[str, CausalGraph], str | None]:
     """Named graphs (CausalGraph) the report can show, and the base the analyst started from.
 
     From the graph editor's session when there is one (its versions plus the current graph), else
     the discovered model's most probable graph.
     """
-    from deci_core.graph.causal_graph import CausalGraph
-
     session = state.graph
-    if session is not None and getattr(session, "versions", None):
-        versions = dict(session.versions)
-        base = getattr(session, "base", None)
-        current = getattr(session, "current", None)
-        if current is not None and all(current != g for g in versions.values()):
-            versions[CURRENT] = current
-        return versions, base if base in versions else None
-    posterior = getattr(current_model(state), "graph_posterior_", None)
-    if posterior is None:
+    if session is not None and session.versions:
+        versions = session.named_versions()
+        return versions, session.base if session.base in versions else None
+    model = current_model(state)
+    if model is None:
         return {}, None
+    posterior = model.graph_posterior_
     return {DISCOVERED: CausalGraph.from_adjacency(posterior.names, posterior.most_probable())}, DISCOVERED
 
 
-def default_version(state: Any) -> str | None:
+def default_version(state: AppState) -> str | None:
     """The version a report shows unless the analyst picks another: the graph as it is now."""
+    if state.graph is not None and state.graph.versions:
+        return state.graph.default_version()
+    versions, _ = graph_versions(state)
+    return next(reversed(versions)) if versions else None
+
+
+def graph_summary(state: AppState, version: str | None) -> GraphSummary | None:
+    """The graph section: the graph session's summary, else the discovered model's graph."""
+    probs, highlight = edge_probabilities(state), _effect_nodes(state)
+    if state.graph is not None and state.graph.versions:
+        return state.graph.summary(version, probs, highlight)
     versions, base = graph_versions(state)
     if not versions:
         return None
-    current = getattr(state.graph, "current", None)
-    return next((name for name, g in versions.items() if g == current), next(reversed(versions)))
+    positions = {} if state.graph is None else state.graph.positions
+    return summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
 
 
-def graph_summary(state: Any, version: str | None) -> GraphSummary | None:
-    from deci_core.graph.edits import diff
-
-    versions, base = graph_versions(state)
-    if not versions:
-        return None
-    name = version if version in versions else default_version(state)
-    graph = versions[name]
-    probs = edge_probabilities(state)
-    with_probs = [(a, b, probs.get((a, b))) for a, b in graph.edges]
-    change = diff(versions[base], graph) if base and base != name else None
-    positions = {**(getattr(state.graph, "positions", None) or {}), **graph.positions}
-    highlight = _effect_nodes(state)
-    return GraphSummary(version=name, names=list(graph.names), edges=with_probs,
-                        added=list(change.added) if change else [],
-                        removed=list(change.removed) if change else [],
-                        reversed=list(change.reversed) if change else [],
-                        svg=graph_svg(list(graph.names), with_probs, positions, highlight),
-                        compared_to=base if change else None, locked=sorted(graph.locked))
-
-
-def _effect_nodes(state: Any) -> tuple[str, ...]:
+def _effect_nodes(state: AppState) -> tuple[str, ...]:
     names = []
     for item in report_items(state):
         query = (item.get("estimate") or item).get("query") or {}
@@ -201,19 +156,7 @@ def _effect_nodes(state: Any) -> tuple[str, ...]:
     return tuple(n for n in dict.fromkeys(names) if n)
 
 
-def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
-              positions: dict[str, Any], highlight: tuple[str, ...]) -> str | None:
-    """The drawing from deci_core.graph.formats.to_svg, or None when it cannot be drawn."""
-    from deci_core.graph.drawing import to_svg
-
-    try:
-        return to_svg(names, edges, positions=positions or None, highlight=highlight)
-    except Exception:  # noqa: BLE001 - the edge table below the drawing still shows the graph
-        log.exception("report: could not draw the graph")
-        return None
-
-
-def positivity_checks(state: Any, effects: list[EffectView]) -> list[str]:
+def positivity_checks(state: AppState, effects: list[EffectView]) -> list[str]:
     """Plain-words overlap checks of each estimate's compared values against the data."""
     data = state.data
     if data is None:
@@ -231,7 +174,7 @@ def positivity_checks(state: Any, effects: list[EffectView]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _overlap(name: str, col: Any, value: Any) -> str:
+def _overlap(name: str, col: pd.Series, value: Any) -> str:
     numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.nunique() > 2
     if numeric:
         try:

@@ -1,7 +1,14 @@
 """All per-session app state, in one object under one session-state key.
 
-Each workflow step keeps its own small dataclass, defined in the ui module that owns that step;
-they hang off :class:`AppState`. Pages read and write state only through :func:`get_state`.
+Each workflow step keeps its own typed state, defined in that step's ``*_state`` module (no Streamlit,
+no AppState there): :class:`~ui.data_state.LoadedData`, deci_core's
+:class:`~deci_core.constraints.Constraints`, :class:`~ui.discovery_state.DiscoveryState`,
+:class:`~ui.graph_state.GraphSession`, :class:`~ui.effects_state.EffectsState` and
+:class:`~ui.report_state.ReportState`. Each owns ``to_dict`` / ``from_dict`` (project bundles) and
+``summary`` (the report), so neither needs to know a step's shape. The ``*_session`` modules do the
+work that needs several steps; they take an :class:`AppState`. Pages read and write state only
+through :func:`get_state`.
+
 Widget keys are namespaced by page (``"data.uploader"``, ``"effects.treatment"``); values that must
 outlive a page switch are copied into the state, since Streamlit deletes unrendered widgets' keys.
 """
@@ -9,56 +16,30 @@ outlive a page switch are copied into the state, since Streamlit deletes unrende
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
+from deci_core.constraints import Constraints
+from ui.data_state import MISSING_POLICIES, LoadedData
+from ui.discovery_state import DiscoveryState
+from ui.effects_state import EffectsState
+from ui.graph_state import GraphSession
+from ui.report_state import ReportState
 
 STATE_KEY = "deci_studio"
-MISSING_POLICIES = {
-    "drop": "Drop rows with a missing value in any modelled column",
-    "model": "Keep them for the model to handle (not supported by the engine yet)",
-}
-
-
-@dataclass
-class LoadedData:
-    """The dataset in use: the table as read, its (user-edited) schema and the missing-value policy."""
-
-    name: str
-    raw: pd.DataFrame
-    schema: TableSchema
-    missing_policy: str = "drop"
-    source: str = "upload"  # "upload" | "sample"
-
-    @cached_property
-    def table(self) -> pd.DataFrame:
-        """The rows the model sees: modelled columns, missing rows dropped per the policy."""
-        return drop_missing_rows(self.raw[self.schema.names], self.schema).reset_index(drop=True)
-
-    @cached_property
-    def fingerprint(self) -> str:
-        return data_fingerprint(self.table, self.schema)
+__all__ = ["MISSING_POLICIES", "STATE_KEY", "AppState", "LoadedData", "get_state"]
 
 
 @dataclass
 class AppState:
-    """Everything one browser session has built so far.
-
-    The step states are owned by: ``constraints`` deci_core.constraints.Constraints;
-    ``discovery`` ui.discovery; ``graph`` ui.graph_session; ``effects`` ui.effects_session;
-    ``report`` ui.report. ``None`` means the step has not been started.
-    """
+    """Everything one browser session has built so far; ``None`` means the step has not been started."""
 
     data: LoadedData | None = None
-    constraints: Any = None
-    discovery: Any = None
-    graph: Any = None
-    effects: Any = None
-    report: Any = None
+    constraints: Constraints | None = None
+    discovery: DiscoveryState | None = None
+    graph: GraphSession | None = None
+    effects: EffectsState | None = None
+    report: ReportState | None = None
     notices: list[str] = field(default_factory=list)
 
     def set_data(self, data: LoadedData) -> None:

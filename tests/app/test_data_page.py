@@ -174,12 +174,12 @@ def test_missing_value_policy_says_what_is_active():
 
 
 def test_an_unexpected_failure_is_an_apology_not_a_traceback(monkeypatch):
-    import ui.data_views
+    import ui.data_view
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ui.data_views, "profile_table", broken)
+    monkeypatch.setattr(ui.data_view, "profile_table", broken)
     at = open_page()
     at.button(key="data.sample.marketing").click().run()
     assert not at.exception

@@ -7,7 +7,8 @@ from deci_core.constraints import Constraints
 from deci_core.data.schema import infer_schema
 from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
-from ui.discovery import DiscoverySettings, DiscoveryState, current_model, current_run, finished_notice
+from ui.discovery_session import current_model, current_run
+from ui.discovery_state import DiscoverySettings, DiscoveryState, finished_notice
 from ui.model_store import get_store
 from ui.state import STATE_KEY, AppState, LoadedData
 

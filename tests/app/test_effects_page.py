@@ -9,7 +9,7 @@ from deci_core.data.schema import infer_schema
 from deci_core.graph.causal_graph import CausalGraph
 from tests.conftest import APP_DIR
 from tests.known_models import NAMES, adjacency
-from ui.graph_session import GraphSession
+from ui.graph_state import GraphSession
 from ui.state import STATE_KEY, AppState, LoadedData
 
 PAGE = "pages/5_Effects.py"

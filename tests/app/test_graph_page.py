@@ -10,8 +10,9 @@ import ui.graph_session as graph_session
 from deci_core.data.schema import infer_schema
 from deci_core.samples.synthetic import sem_from_edges
 from tests.conftest import APP_DIR
-from ui.graph_editor import export_text
-from ui.graph_session import GraphSession, model_for_effects
+from ui.graph_editor_view import export_text
+from ui.graph_session import model_for_effects
+from ui.graph_state import GraphSession
 from ui.state import STATE_KEY, AppState, LoadedData
 
 GRAPH = {"names": ["a", "b", "c", "d"], "edges": [["a", "b"], ["b", "c"]]}
@@ -175,7 +176,7 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
     """A real (tiny: 1 s of training) DECI in the model store, as the Discover page leaves it."""
     from deci_core.config import ModelConfig, TrainingConfig
     from deci_core.model import DECI
-    from ui.discovery import DiscoveryState
+    from ui.discovery_state import DiscoveryState
     from ui.model_store import get_store
 
     monkeypatch.setattr(graph_session, "REFIT_SECONDS", 1.0)
@@ -216,12 +217,11 @@ def test_discovered_model_start_threshold_and_refit_for_effects(monkeypatch):
 
 
 def test_nodes_carry_variable_type_and_treatment_outcome_role():
-    from types import SimpleNamespace
-
-    from ui.graph_editor import node_info
+    from ui.effects_state import EffectsState
+    from ui.graph_editor_view import node_info
 
     data = loaded_data(50)
-    state = AppState(data=data, effects=SimpleNamespace(treatment="a", outcome="c"))
+    state = AppState(data=data, effects=EffectsState(treatment="a", outcome="c"))
     info = {n["id"]: n for n in node_info(state, tuple(data.schema.names))}
     assert info["a"]["role"] == "treatment" and info["c"]["role"] == "outcome" and info["b"]["role"] == ""
     assert info["b"]["kind"] == data.schema["b"].type.value == "continuous"

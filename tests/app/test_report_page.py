@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import APP_DIR
 from tests.ui.report_fixtures import REVIEWED, finished_state
 from ui.bundle import export_bundle
-from ui.report import ReportState
+from ui.report_state import ReportState
 from ui.state import STATE_KEY, AppState
 
 PAGE = "pages/6_Report.py"

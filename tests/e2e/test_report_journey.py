@@ -12,7 +12,7 @@ from tests.conftest import assert_air_gapped
 from tests.ui.report_fixtures import finished_state
 from ui.bundle import export_bundle
 from ui.model_store import ModelStore
-from ui.report import ReportState
+from ui.report_state import ReportState
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,8 @@ from deci_core.effects.linear import LinearCheck
 from deci_core.effects.query import EffectQuery
 from deci_core.graph.causal_graph import CausalGraph
 from deci_core.samples.synthetic import sem_from_edges
-from ui.effects_session import EffectResult, EffectsState, report_item
-from ui.graph_session import DISCOVERED, GraphSession
+from ui.effects_state import EffectResult, EffectsState, report_item
+from ui.graph_state import DISCOVERED, GraphSession
 from ui.state import AppState, LoadedData
 
 NAMES = ["age", "dose", "recovery"]
@@ -135,7 +135,8 @@ def scan(html: str) -> ResourceScanner:
 def train_into(state: AppState, store) -> str:
     """Fit a tiny DECI on the state's data through the Discover step's worker; make it current."""
     from deci_core.config import ModelConfig, TrainingConfig
-    from ui.discovery import DiscoveryState, train_and_store
+    from ui.discovery_session import train_and_store
+    from ui.discovery_state import DiscoveryState
     from ui.graph_session import refit_key
 
     data = state.data

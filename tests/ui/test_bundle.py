@@ -11,9 +11,9 @@ import pytest
 
 from tests.ui.report_fixtures import REVIEWED, finished_state, train_into
 from ui.bundle import BundleError, export_bundle, load_bundle, read_bundle
-from ui.discovery import current_model
+from ui.discovery_session import current_model
 from ui.model_store import ModelStore
-from ui.report import ReportState
+from ui.report_state import ReportState
 from ui.state import AppState
 
 

@@ -7,7 +7,9 @@ import pytest
 
 from deci_core.constraints import Constraints
 from deci_core.graph.posterior import GraphPosterior
-from ui.graph_session import DISCOVERED, GraphSession, model_for_effects
+from ui.graph_session import model_for_effects
+from ui.graph_state import DISCOVERED, GraphSession
+from ui.state import AppState
 
 NAMES = ("a", "b", "c")
 #                  a    b    c     (parent rows, child columns)
@@ -88,7 +90,7 @@ def test_edits_merge_into_existing_constraints(model):
 
 
 def test_model_for_effects_prefers_the_refitted_model(model):
-    state = SimpleNamespace(graph=GraphSession.from_model(model), discovery=None, data=None)
+    state = AppState(graph=GraphSession.from_model(model))
     assert model_for_effects(state)[0] is None  # no discovery run in this state
     refitted = object()
     state.graph.effects_model, state.graph.effects_graph = refitted, state.graph.current

@@ -11,10 +11,12 @@ import plotly.offline
 import pytest
 
 from tests.ui.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
-from ui.graph_session import DISCOVERED
-from ui.report import OPTIONAL_SECTIONS, ReportState, content_from_state, effect_view
+from ui.graph_state import DISCOVERED
+from ui.report import content_from_state
 from ui.report_export import PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
 from ui.report_html import fmt, render_html
+from ui.report_state import ReportState
+from ui.report_types import OPTIONAL_SECTIONS, effect_view
 from ui.state import AppState
 
 NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
@@ -166,7 +168,7 @@ def test_pdf_prints_with_chromium_or_says_how_to_get_one(report, monkeypatch):
 
 def test_model_settings_and_discovered_graph_come_from_the_current_run():
     from tests.ui.report_fixtures import train_into
-    from ui.discovery import current_model
+    from ui.discovery_session import current_model
     from ui.model_store import get_store
 
     state = finished_state()

@@ -9,22 +9,23 @@ learns the store key. A cancelled run returns "stop" from the callback, so ``fit
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from deci_core.config import PRESETS, ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
 from deci_core.errors import ModelFileError
+from deci_core.model import DECI
 from deci_core.training.callbacks import STOP, FitProgress
-from ui.jobs import Job, start_job
+from ui.discovery_state import DiscoveryState
+from ui.jobs import start_job
 from ui.model_store import ModelStore, get_store, model_key
+from ui.state import AppState
 
 PRESET_LABELS = {
     "quick": "Quick: a first look",
     "standard": "Standard",
     "thorough": "Thorough: a final answer",
 }
-PROGRESS_EVERY = 5  # steps between progress reports: also how promptly Cancel takes effect
 # Always contains the engine's default, whatever it is tuned to.
 SPARSITY_LEVELS = tuple(sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, ModelConfig.sparsity}))
 # Seconds per training step on a 2-core CPU, one torch thread (bench/RESULTS.md: 4 ms at d = 5,
@@ -36,78 +37,7 @@ _STEP_SECONDS_BASE, _STEP_SECONDS_PER_VARIABLE, _START_SECONDS = 0.0015, 0.00057
 _REFINE_SECONDS_PER_PAIR = 0.1
 
 
-@dataclass
-class DiscoverySettings:
-    """What the user chose on the Discover page (kept here: widget keys vanish on page switch)."""
-
-    preset: str = "quick"
-    noise: str = "spline"
-    sparsity: float = ModelConfig.sparsity
-    max_steps: int | None = None  # None: the preset's
-    max_seconds: float | None = None  # None: the preset's
-    seed: int = 0
-
-    def configs(self) -> tuple[ModelConfig, TrainingConfig]:
-        model = ModelConfig(noise=self.noise, sparsity=self.sparsity)
-        training = TrainingConfig(
-            seed=int(self.seed),
-            preset=self.preset,
-            max_steps=self.max_steps,
-            max_seconds=self.max_seconds,
-            progress_every=PROGRESS_EVERY,
-        )
-        return model, training
-
-
-@dataclass
-class DiscoveryState:
-    """This session's discovery: the settings, the running job (if any) and the current run's key."""
-
-    settings: DiscoverySettings = field(default_factory=DiscoverySettings)
-    job: Job | None = None
-    job_key: str | None = None
-    run_key: str | None = None
-    run_fingerprint: str | None = None
-    notice: tuple[str, str] | None = None  # (kind: success|warning|error, text): the last outcome to tell
-
-    @property
-    def running(self) -> bool:
-        return self.job is not None and not self.job.done
-
-    def settle(self) -> None:
-        """Adopt a finished job's result (called from any page, so a run finishing elsewhere lands)."""
-        job = self.job
-        if job is None or not job.done:
-            return
-        if job.cancelled:
-            self.notice = ("warning", "Training was cancelled; nothing was kept.")
-        elif job.error:
-            self.notice = ("error", f"Training failed: {job.error}")
-        elif job.result:
-            self.run_key, self.run_fingerprint = job.result
-            moves = ((get_store().run(self.run_key) or {}).get("summary") or {}).get("refine_moves", 0)
-            self.notice = ("success", finished_notice(job.elapsed_s, moves))
-        self.job, self.job_key = None, None
-
-    def status(self) -> str | None:
-        self.settle()
-        if self.running:
-            return f"training… {self.job.progress:.0%}"
-        if self.run_key:
-            return "model ready"
-        return None
-
-
-def finished_notice(seconds: float, refine_moves: int) -> str:
-    """What the page says when training ends, including what the graph refinement changed."""
-    text = f"Training finished in {seconds:.0f} s; the model is saved."
-    if refine_moves:
-        changes = "one change" if refine_moves == 1 else f"{refine_moves} changes"
-        text += f" A final edge-by-edge check of the graph (cross-fitted likelihood) made {changes} to it."
-    return text
-
-
-def get_discovery(state: Any) -> DiscoveryState:
+def get_discovery(state: AppState) -> DiscoveryState:
     if state.discovery is None:
         state.discovery = DiscoveryState()
     return state.discovery
@@ -127,14 +57,14 @@ def preset_estimates(variables: int) -> dict[str, float]:
     return {name: estimate_seconds(TrainingConfig(preset=name), variables) for name in PRESETS}
 
 
-def run_key_for(state: Any) -> str:
+def run_key_for(state: AppState) -> str:
     """The store key of the current data, constraints and settings."""
     data = state.data
     model, training = get_discovery(state).settings.configs()
     return model_key(data.fingerprint, data.schema, state.constraints or Constraints(), model, training)
 
 
-def start_discovery(state: Any, store: ModelStore | None = None) -> str:
+def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
     """Load the model for these settings from the store if present, else start training.
 
     Returns:
@@ -180,8 +110,6 @@ def train_and_store(
     *, report, should_stop, table, schema, constraints, model_config, training_config, store, key, run_info
 ) -> tuple[str, str]:
     """The worker: fit, then save to the store. Never calls Streamlit. Returns (key, data fingerprint)."""
-    from deci_core.model import DECI
-
     def on_progress(p: FitProgress) -> str | None:
         fraction = max(p.step / max(p.max_steps, 1), p.elapsed_s / max(p.elapsed_s + p.eta_s, 1e-9))
         if p.phase == "refining":
@@ -224,18 +152,14 @@ def train_and_store(
     return key, run_info["data_fingerprint"]
 
 
-def current_run(state: Any, store: ModelStore | None = None) -> dict[str, Any] | None:
+def current_run(state: AppState, store: ModelStore | None = None) -> dict[str, Any] | None:
     """The run.json of this session's current model, or None (no run, or it was for other data)."""
-    disc = state.discovery
-    if disc is None:
+    if state.discovery is None or state.data is None:
         return None
-    disc.settle()
-    if disc.run_key is None or state.data is None or disc.run_fingerprint != state.data.fingerprint:
-        return None
-    return (store or get_store()).run(disc.run_key)
+    return state.discovery.summary(state.data.fingerprint, store)
 
 
-def current_model(state: Any, store: ModelStore | None = None):
+def current_model(state: AppState, store: ModelStore | None = None) -> DECI | None:
     """This session's current fitted ``DECI`` (shared and read-only), or None.
 
     Raises:
@@ -246,7 +170,7 @@ def current_model(state: Any, store: ModelStore | None = None):
     return (store or get_store()).get(state.discovery.run_key)
 
 
-def select_run(state: Any, key: str, store: ModelStore | None = None) -> None:
+def select_run(state: AppState, key: str, store: ModelStore | None = None) -> None:
     """Make a stored run the current one (reload from history)."""
     store = store or get_store()
     store.get(key)  # raises ModelFileError if corrupted

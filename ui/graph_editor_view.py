@@ -20,14 +20,18 @@ import streamlit as st
 from deci_core.errors import GraphError
 from deci_core.graph.drawing import to_svg
 from deci_core.graph.formats import format_for_filename, read_graph, to_dagitty, write_graph
+from ui.data_state import LoadedData
 from ui.errors import error_boundary
 from ui.graph_session import (
-    GraphSession,
+    Model,
     can_refit,
     discovered_model,
     discovery_run_key,
+    settle_refit,
     use_graph_for_effects,
 )
+from ui.graph_state import GraphSession
+from ui.state import AppState, get_state
 from ui.text import md_escape
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "editor"
@@ -63,9 +67,9 @@ def _editor():
 # ---------------------------------------------------------------------- session
 
 
-def ensure_session(state: Any) -> GraphSession | None:
+def ensure_session(state: AppState) -> GraphSession | None:
     """The session's graph, created from the discovered model on first visit (None if neither)."""
-    session = state.graph if isinstance(state.graph, GraphSession) else None
+    session = state.graph
     if session is None:
         model = discovered_model(state)
         if model is not None:
@@ -73,9 +77,9 @@ def ensure_session(state: Any) -> GraphSession | None:
     return session
 
 
-def offer_new_run(state: Any, session: GraphSession) -> None:
+def offer_new_run(state: AppState, session: GraphSession) -> None:
     """Offer to start over when discovery ran again, or when the data's variables changed."""
-    data = getattr(state, "data", None)
+    data = state.data
     if data is not None and list(data.schema.names) != list(session.current.names):
         st.warning(
             "This graph's variables differ from the data now loaded. Start over to work on a graph "
@@ -95,26 +99,24 @@ def offer_new_run(state: Any, session: GraphSession) -> None:
         st.rerun()
 
 
-def node_info(state: Any, names: tuple[str, ...]) -> list[dict[str, str]]:
+def node_info(state: AppState, names: tuple[str, ...]) -> list[dict[str, str]]:
     """Per node: its variable type (from the data's schema) and treatment/outcome role."""
-    schema = getattr(getattr(state, "data", None), "schema", None)
+    schema = None if state.data is None else state.data.schema
     kinds = {}
     for n in names:
         try:
             kinds[n] = schema[n].type.value if schema is not None else ""
         except KeyError:
             kinds[n] = ""
-    roles = {
-        getattr(state.effects, "outcome", None): "outcome",
-        getattr(state.effects, "treatment", None): "treatment",
-    }
+    effects = state.effects
+    roles = {} if effects is None else {effects.outcome: "outcome", effects.treatment: "treatment"}
     return [{"id": n, "kind": kinds[n], "role": roles.get(n, "")} for n in names]
 
 
 # ---------------------------------------------------------------------- canvas
 
 
-def render_canvas(state: Any, session: GraphSession) -> None:
+def render_canvas(state: AppState, session: GraphSession) -> None:
     """Mount the mouse editor (height ~600 px)."""
     table = session.edge_table()
     data = {
@@ -139,12 +141,10 @@ def render_canvas(state: Any, session: GraphSession) -> None:
 
 
 def _on_canvas_edit() -> None:
-    from ui.state import get_state
-
     value = st.session_state.get(EDITOR_KEY) or {}
     edit = value.get("edit") if hasattr(value, "get") else None
     session = get_state().graph
-    if edit and isinstance(session, GraphSession):
+    if edit and session is not None:
         session.apply(edit)
 
 
@@ -153,7 +153,7 @@ def render_message(session: GraphSession) -> None:
         (st.success if session.message_ok else st.error)(md_escape(session.message))
 
 
-def render_history(state: Any, session: GraphSession) -> None:
+def render_history(state: AppState, session: GraphSession) -> None:
     """Undo / redo buttons and, for a discovered graph, the probability threshold."""
     cols = st.columns([1, 1, 1.4, 4])
     cols[0].button(
@@ -257,7 +257,7 @@ def render_versions(session: GraphSession) -> None:
 # ---------------------------------------------------------------------- import and export
 
 
-def render_import(state: Any) -> None:
+def render_import(state: AppState) -> None:
     """Upload GML, DOT, DAGitty, JSON or a CSV edge list; names are checked against the data."""
     st.file_uploader(
         "Import a graph (GML, DOT, DAGitty, JSON, CSV edge list)",
@@ -269,12 +269,12 @@ def render_import(state: Any) -> None:
         if upload is None:
             st.error("Choose a file first.")
             return
-        data, imported = getattr(state, "data", None), False
+        data, imported = state.data, False
         with error_boundary(f"importing {upload.name}"):
             text = _text_of(upload)
             graph = read_graph(text, format_for_filename(upload.name), data.schema.names if data else None)
             label = f"imported from {upload.name}"
-            if isinstance(state.graph, GraphSession) and state.graph.current.names == graph.names:
+            if state.graph is not None and state.graph.current.names == graph.names:
                 state.graph.replace_graph(graph, f"Imported {upload.name} (undo to go back).")
                 state.graph.versions[label] = graph
             else:
@@ -292,7 +292,7 @@ def _text_of(upload: Any) -> str:
         raise GraphError(f"'{upload.name}' is not a text file (UTF-8): export the graph as text.") from None
 
 
-def export_text(state: Any, session: GraphSession, fmt: str) -> str:
+def export_text(state: AppState, session: GraphSession, fmt: str) -> str:
     """The current graph in ``fmt`` (EXPORTS or "svg"), treatment/outcome marked where chosen."""
     graph = session.graph_with_positions()
     roles = {r["role"]: r["id"] for r in node_info(state, graph.names) if r["role"]}
@@ -303,7 +303,7 @@ def export_text(state: Any, session: GraphSession, fmt: str) -> str:
     return write_graph(graph, fmt)
 
 
-def render_export(state: Any, session: GraphSession) -> None:
+def render_export(state: AppState, session: GraphSession) -> None:
     """One download button per format; the file is written when clicked (always the current graph)."""
     items = [*EXPORTS.items(), ("svg", ("SVG", "image/svg+xml"))]
     for col, (fmt, (label, mime)) in zip(st.columns(len(items)), items, strict=True):
@@ -322,9 +322,9 @@ def render_export(state: Any, session: GraphSession) -> None:
 # ---------------------------------------------------------------------- the edits count
 
 
-def render_use_for_effects(state: Any, session: GraphSession) -> None:
+def render_use_for_effects(state: AppState, session: GraphSession) -> None:
     """'Use this graph for effects': refit the SEM on the graph in a background job, with progress."""
-    model, data = discovered_model(state), getattr(state, "data", None)
+    model, data = discovered_model(state), state.data
     job = session.refit_job
     running = job is not None and job.running
     why = _why_no_refit(model, data, session)
@@ -338,7 +338,7 @@ def render_use_for_effects(state: Any, session: GraphSession) -> None:
     st.fragment(_refit_monitor, run_every=0.5 if running else None)(state, session)
 
 
-def _why_no_refit(model: Any, data: Any, session: GraphSession) -> str:
+def _why_no_refit(model: Model | None, data: LoadedData | None, session: GraphSession) -> str:
     if data is None:
         return "load the data on the Data page first (the model is fitted to it)."
     if list(data.schema.names) != list(session.current.names):
@@ -348,7 +348,7 @@ def _why_no_refit(model: Any, data: Any, session: GraphSession) -> str:
     return ""
 
 
-def _refit_monitor(state: Any, session: GraphSession) -> None:
+def _refit_monitor(state: AppState, session: GraphSession) -> None:
     job = session.refit_job
     if job is None:
         return
@@ -360,11 +360,11 @@ def _refit_monitor(state: Any, session: GraphSession) -> None:
         st.error(md_escape(job.error))
     elif job.cancelled:
         st.warning("Refitting was cancelled; effects still use the previous model.")
-    elif session.settle_refit(state):
+    elif settle_refit(state, session):
         st.rerun(scope="app")
 
 
-def render_to_constraints(state: Any, session: GraphSession) -> None:
+def render_to_constraints(state: AppState, session: GraphSession) -> None:
     """'Turn my edits into constraints and re-run discovery'."""
     if st.button("Turn my edits into constraints and re-run discovery", key="graph.to_constraints"):
         with error_boundary("turning your edits into constraints"):

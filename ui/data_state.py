@@ -1,0 +1,68 @@
+"""The Data step's typed state: the table as read, its (user-edited) schema and the missing-value policy.
+
+No Streamlit here. The data's fingerprint is what every later step's state is checked against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from deci_core.data.schema import TableSchema, data_fingerprint, drop_missing_rows
+from ui.report_types import DataSummary
+
+MISSING_POLICIES = {
+    "drop": "Drop rows with a missing value in any modelled column",
+    "model": "Keep them for the model to handle (not supported by the engine yet)",
+}
+
+
+@dataclass
+class LoadedData:
+    """The dataset in use: the table as read, its (user-edited) schema and the missing-value policy."""
+
+    name: str
+    raw: pd.DataFrame
+    schema: TableSchema
+    missing_policy: str = "drop"
+    source: str = "upload"  # "upload" | "sample"
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows the model sees: modelled columns, missing rows dropped per the policy."""
+        return drop_missing_rows(self.raw[self.schema.names], self.schema).reset_index(drop=True)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        return data_fingerprint(self.table, self.schema)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the table itself: name, source, policy, fingerprint, row count, column dtypes."""
+        return {"name": self.name, "source": self.source, "missing_policy": self.missing_policy,
+                "fingerprint": self.fingerprint, "rows": int(self.raw.shape[0]), "dtypes": self.dtypes()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], raw: pd.DataFrame, schema: TableSchema) -> LoadedData:
+        """The data :meth:`to_dict` described, around its table and schema (fingerprints unchecked)."""
+        policy, source = str(d.get("missing_policy", "drop")), str(d.get("source", "upload"))
+        return cls(str(d["name"]), raw, schema, policy, source)
+
+    def dtypes(self) -> dict[str, str]:
+        return {str(c): str(t) for c, t in self.raw.dtypes.items()}
+
+    def summary(self) -> DataSummary:
+        """What the report's data section shows."""
+        variables = []
+        for spec in self.schema.variables:
+            note = ", ".join(map(str, spec.categories)) if spec.categories else spec.reason
+            variables.append((spec.name, spec.type.value, note))
+        return DataSummary(name=self.name, source=self.source, rows=int(self.table.shape[0]),
+                           rows_raw=int(self.raw.shape[0]), variables=variables,
+                           missing_policy=MISSING_POLICIES.get(self.missing_policy, self.missing_policy),
+                           fingerprint=self.fingerprint)
+
+    def status(self) -> str:
+        return f"{self.name}: {self.table.shape[0]:,} rows × {len(self.schema.names)} variables"

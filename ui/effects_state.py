@@ -1,0 +1,115 @@
+"""The Effects step's typed state: the chosen pair, results and jobs, and the estimates for the report.
+
+:class:`EffectsState` hangs off ``state.effects``: the chosen treatment and outcome (the graph editor
+highlights them), the latest result, and ``report_items`` — plain JSON dicts the report renders:
+``{"id", "kind", "estimate": EffectEstimate.to_dict(), "sentence", "linear_check": LinearCheck.to_dict()
+| None, "cate_curve": CateCurve.to_dict() | None, "graph": description, "added_at"}``
+(made by :func:`report_item`). No Streamlit and no AppState here: see :mod:`ui.effects_session`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from deci_core.effects import CateCurve, Counterfactual, EffectEstimate, LinearCheck
+from ui.jobs import Job
+
+
+@dataclass
+class EffectResult:
+    """One computed estimate and what the page shows next to it."""
+
+    estimate: EffectEstimate
+    linear: LinearCheck | None
+    arms: pd.DataFrame
+    graph: str
+    seconds: float
+    curve: CateCurve | None = None
+
+
+@dataclass
+class EffectsState:
+    """What the Effects page keeps between reruns and page switches."""
+
+    treatment: str | None = None
+    outcome: str | None = None
+    result: EffectResult | None = None
+    job: Job | None = None
+    curve_job: Job | None = None
+    subgroup: EffectResult | None = None
+    subgroup_job: Job | None = None
+    rows: pd.DataFrame | None = None  # the loaded rows with effect, lower_95, upper_95 columns
+    rows_job: Job | None = None
+    what_if: Counterfactual | None = None
+    report_items: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+    message_ok: bool = True
+    data_fingerprint: str | None = None  # the data the estimates were made on (None: not recorded)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What outlives the session: the estimates added to the report (jobs and results do not)."""
+        return {"report_items": self.summary()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EffectsState:
+        return cls(report_items=[item for item in d.get("report_items") or [] if isinstance(item, dict)])
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The estimates the analyst added to the report (JSON dicts, see the module docstring), in order."""
+        return [item for item in self.report_items if isinstance(item, dict)]
+
+    def status(self) -> str | None:
+        parts = []
+        if self.treatment and self.outcome:
+            parts.append(f"{self.treatment} → {self.outcome}")
+        if self.report_items:
+            parts.append(f"{len(self.report_items)} estimate(s) in the report")
+        return "; ".join(parts) or None
+
+    @property
+    def running(self) -> Job | None:
+        """The job in progress, if any (one at a time)."""
+        return self.job or self.curve_job or self.subgroup_job or self.rows_job
+
+    def settle(self) -> None:
+        """Take finished jobs' results (called on every page run)."""
+        if self.rows_job is not None and self.rows_job.done:
+            self.rows = self.rows_job.result if self.rows_job.result is not None else self.rows
+            if self.rows_job.error:
+                self.message, self.message_ok = self.rows_job.error, False
+            self.rows_job = None
+        if self.subgroup_job is not None and self.subgroup_job.done:
+            self.subgroup = self.subgroup_job.result or self.subgroup
+            if self.subgroup_job.error:
+                self.message, self.message_ok = self.subgroup_job.error, False
+            self.subgroup_job = None
+        if self.job is not None and self.job.done:
+            if self.job.result is not None:
+                self.result, self.subgroup, self.rows = self.job.result, None, None
+            self.message, self.message_ok = self.job.error or "", self.job.error is None
+            self.job = None
+        if self.curve_job is not None and self.curve_job.done:
+            if self.curve_job.result is not None and self.result is not None:
+                self.result.curve = self.curve_job.result
+            if self.curve_job.error:
+                self.message, self.message_ok = self.curve_job.error, False
+            self.curve_job = None
+
+
+
+def report_item(result: EffectResult) -> dict[str, Any]:
+    est = result.estimate
+    return {
+        "id": f"estimate-{int(time.time() * 1000) % 10**10}",
+        "kind": "cate" if est.query.conditioning else "ate",
+        "estimate": est.to_dict(),
+        "sentence": est.sentence(),
+        "linear_check": result.linear.to_dict() if result.linear else None,
+        "cate_curve": result.curve.to_dict() if result.curve else None,
+        "graph": result.graph,
+        "added_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
