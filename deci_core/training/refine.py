@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.graph.dag import most_probable_dag, reachability
+from deci_core.graph.dag import most_probable_skeleton_dag, reachability
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.sem.functions import uniform_init
 from deci_core.sem.noise import make_noise
@@ -387,7 +387,7 @@ def refine_fit(
         return summary, unidentified
     probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
-    adjacency = most_probable_dag(probs, forbidden, required)
+    adjacency = most_probable_skeleton_dag(probs, forbidden, required)
     scores = ConditionalScores(x, sem.col_var, continuous, model_config, config.seed)
 
     def report(done: bool = False) -> None:
