@@ -27,6 +27,7 @@ st.caption(
 )
 ge.render_history(state, session)
 ge.render_canvas(state, session)
+ge.render_identifiability_legend(state, session)
 ge.render_message(session)
 
 tab_edit, tab_edges, tab_versions, tab_files, tab_use = st.tabs(

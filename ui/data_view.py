@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from deci_core.data.profiling import Profile, correlation_matrix, profile_table
-from deci_core.data.schema import VariableType, infer_schema
+from deci_core.data.schema import VariableType, infer_schema, suggest_transforms
 from deci_core.data.tables import (
     MAX_UPLOAD_MB,
     SUPPORTED_SUFFIXES,
@@ -157,7 +157,41 @@ def render_columns(state: AppState) -> Profile:
         state.set_data(replace(data, schema=infer_schema(data.raw)))
         st.rerun()
     render_type_error()
+    render_transform_offers(state)
     return profile
+
+
+def render_transform_offers(state: AppState) -> None:
+    """Offer a log for strongly skewed positive columns (with the reason); undo for applied ones."""
+    data = state.data
+    names = list(data.raw.columns)
+    for name, reason in suggest_transforms(data.raw, data.schema).items():
+        text, button = st.columns([6, 1], vertical_alignment="center")
+        text.info(md_escape(f"Transform offered for '{name}': {reason}."))
+        if button.button("Use log", key=f"data.log.{names.index(name)}"):
+            set_transform(state, name, "log")
+            st.rerun()
+    for spec in data.schema.modeled:
+        if spec.transform:
+            text, button = st.columns([6, 1], vertical_alignment="center")
+            note = f"'{spec.name}' is modelled as {spec.transform}({spec.name}); effects stay in its units."
+            text.caption(md_escape(note))
+            if button.button("Undo", key=f"data.unlog.{names.index(spec.name)}"):
+                set_transform(state, spec.name, "")
+                st.rerun()
+
+
+def set_transform(state: AppState, column: str, transform: str) -> bool:
+    """Set one continuous column's transform ("log" or ""); errors keep the schema as it was."""
+    data = state.data
+    try:
+        schema = data.schema.with_transforms({column: transform}, data.raw)
+    except DeciError as exc:
+        st.session_state["data.type_error"] = md_escape(str(exc))
+        return False
+    state.set_data(replace(data, schema=schema))
+    st.session_state.pop("data.type_error", None)
+    return True
 
 
 def summaries(data: LoadedData) -> tuple[Profile, pd.DataFrame]:

@@ -119,6 +119,7 @@ def node_info(state: AppState, names: tuple[str, ...]) -> list[dict[str, str]]:
 def render_canvas(state: AppState, session: GraphSession) -> None:
     """Mount the mouse editor (height ~600 px)."""
     table = session.edge_table()
+    unidentified = set(unidentified_edges(state, session))
     data = {
         "nodes": node_info(state, session.current.names),
         "edges": [
@@ -128,6 +129,7 @@ def render_canvas(state: AppState, session: GraphSession) -> None:
                 "locked": bool(r.locked),
                 "origin": r.origin,
                 "p": None if pd.isna(r.probability) else float(r.probability),
+                "unidentified": (r.parent, r.child) in unidentified,
             }
             for r in table.itertuples()
         ],
@@ -138,6 +140,34 @@ def render_canvas(state: AppState, session: GraphSession) -> None:
         "height": 520 if len(session.current.names) <= 20 else 760,
     }
     _editor()(key=EDITOR_KEY, data=data, on_edit_change=_on_canvas_edit)
+
+
+NOT_IDENTIFIABLE_LEGEND = (
+    "Purple dotted edges: direction not identifiable from the data (both directions fit it equally "
+    "well) — add domain knowledge to orient it (lock or reverse the edge, or add a constraint)."
+)
+
+
+def unidentified_edges(state: AppState, session: GraphSession) -> list[tuple[str, str]]:
+    """Edges of the current graph whose direction the discovered model marked not identifiable."""
+    model = discovered_model(state)
+    posterior = getattr(model, "graph_posterior_", None)
+    if posterior is None or getattr(posterior, "unidentified", None) is None:
+        return []
+    names = set(posterior.names)
+    return [
+        (u, v)
+        for u, v in session.current.edges
+        if u in names and v in names and not posterior.is_identifiable(u, v)
+    ]
+
+
+def render_identifiability_legend(state: AppState, session: GraphSession) -> None:
+    """The legend for edges whose direction is not identifiable (only when there are some)."""
+    edges = unidentified_edges(state, session)
+    if edges:
+        listed = ", ".join(f"{u} – {v}" for u, v in edges[:8]) + (" …" if len(edges) > 8 else "")
+        st.caption(md_escape(f"{NOT_IDENTIFIABLE_LEGEND} ({len(edges)}: {listed})"))
 
 
 def _on_canvas_edit() -> None:

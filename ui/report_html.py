@@ -177,6 +177,8 @@ def _graph(c: ReportContent) -> str:
     rows = []
     for p, ch, prob in g.edges:
         notes = [origin.get((p, ch), ""), "confirmed (locked)" if (p, ch) in g.locked else ""]
+        if (p, ch) in g.unidentified:
+            notes.append("direction not identifiable from the data: add domain knowledge to orient it")
         rows.append([p, ch, "n/a" if prob is None else f"{prob:.0%}", "; ".join(n for n in notes if n)])
     return (f"<div class='graph'><p>Version shown: <b>{_e(g.version)}</b>. An arrow A → B means A "
             f"directly causes B; thicker, darker arrows are edges the model is surer of. The probability is "

@@ -8,6 +8,7 @@ failing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -140,12 +141,28 @@ def graph_summary(state: AppState, version: str | None) -> GraphSummary | None:
     """The graph section: the graph session's summary, else the discovered model's graph."""
     probs, highlight = edge_probabilities(state), _effect_nodes(state)
     if state.graph is not None and state.graph.versions:
-        return state.graph.summary(version, probs, highlight)
+        return _with_identifiability(state, state.graph.summary(version, probs, highlight))
     versions, base = graph_versions(state)
     if not versions:
         return None
     positions = {} if state.graph is None else state.graph.positions
-    return summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
+    summary = summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
+    return _with_identifiability(state, summary)
+
+
+def _with_identifiability(state: AppState, summary: GraphSummary | None) -> GraphSummary | None:
+    """Mark the summary's edges whose direction the discovered model could not identify."""
+    model = current_model(state)
+    posterior = getattr(model, "graph_posterior_", None)
+    if summary is None or posterior is None or getattr(posterior, "unidentified", None) is None:
+        return summary
+    names = set(posterior.names)
+    marked = [
+        (a, b)
+        for a, b, _ in summary.edges
+        if a in names and b in names and not posterior.is_identifiable(a, b)
+    ]
+    return dataclasses.replace(summary, unidentified=marked)
 
 
 def _effect_nodes(state: AppState) -> tuple[str, ...]:

@@ -76,6 +76,7 @@ class GraphSummary:
     svg: str | None = None
     compared_to: str | None = None  # the version the changes are measured against
     locked: list[tuple[str, str]] = field(default_factory=list)  # edges an expert confirmed
+    unidentified: list[tuple[str, str]] = field(default_factory=list)  # direction not identifiable
 
 
 @dataclass(frozen=True)

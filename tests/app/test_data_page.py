@@ -187,3 +187,17 @@ def test_an_unexpected_failure_is_an_apology_not_a_traceback(monkeypatch):
     assert not at.exception
     assert any("Sorry, something went wrong while summarising the table" in e.value for e in at.error)
     assert data(at).name == "marketing"  # the data stays loaded
+
+
+def test_a_skewed_positive_column_is_offered_a_log_recorded_in_the_schema():
+    rng = np.random.default_rng(0)
+    income, age = np.exp(rng.normal(size=200)).round(3), rng.normal(40, 10, 200).round(1)
+    frame = pd.DataFrame({"income": income, "age": age})
+    at = upload(open_page(), "skewed.csv", frame.to_csv(index=False).encode())
+    offers = [i.value for i in at.info if "Transform offered" in i.value]
+    assert len(offers) == 1 and "income" in offers[0] and "skewness" in offers[0]  # markdown-escaped text
+    at.button(key="data.log.0").click().run()
+    assert data(at).schema["income"].transform == "log"
+    assert any("modelled as log" in c.value for c in at.caption)
+    at.button(key="data.unlog.0").click().run()
+    assert data(at).schema["income"].transform == ""
