@@ -73,7 +73,14 @@ def ensure_session(state: AppState) -> GraphSession | None:
     if session is None:
         model = discovered_model(state)
         if model is not None:
-            state.graph = session = GraphSession.from_model(model, run_key=discovery_run_key(state))
+            session = GraphSession.from_model(model, run_key=discovery_run_key(state))
+            state.graph = session = _bound(state, session)
+    return session
+
+
+def _bound(state: AppState, session: GraphSession) -> GraphSession:
+    """``session`` tagged with the fingerprint of the data it belongs to."""
+    session.data_fingerprint = None if state.data is None else state.data.fingerprint
     return session
 
 
@@ -95,7 +102,7 @@ def offer_new_run(state: AppState, session: GraphSession) -> None:
         return
     st.info("A newer discovery run exists. Your edits stay on the old graph until you start over.")
     if st.button("Start over from the newest discovery run", key="graph.start_over"):
-        state.graph = GraphSession.from_model(model, run_key=key)
+        state.graph = _bound(state, GraphSession.from_model(model, run_key=key))
         st.rerun()
 
 
@@ -143,7 +150,8 @@ def render_canvas(state: AppState, session: GraphSession) -> None:
 def _on_canvas_edit() -> None:
     value = st.session_state.get(EDITOR_KEY) or {}
     edit = value.get("edit") if hasattr(value, "get") else None
-    session = get_state().graph
+    state = get_state()
+    session = state.graph
     if edit and session is not None:
         session.apply(edit)
 
@@ -278,7 +286,7 @@ def render_import(state: AppState) -> None:
                 state.graph.replace_graph(graph, f"Imported {upload.name} (undo to go back).")
                 state.graph.versions[label] = graph
             else:
-                state.graph = GraphSession.from_graph(graph, label)
+                state.graph = _bound(state, GraphSession.from_graph(graph, label))
                 state.graph.say(f"Imported {upload.name}: {len(graph.edges)} edges.")
             imported = True
         if imported:
