@@ -30,7 +30,7 @@ from ui.graph_session import (
     settle_refit,
     use_graph_for_effects,
 )
-from ui.graph_state import GraphSession
+from ui.graph_state import GraphSession, allowing
 from ui.state import AppState, get_state
 from ui.text import md_escape
 
@@ -153,12 +153,34 @@ def _on_canvas_edit() -> None:
     state = get_state()
     session = state.graph
     if edit and session is not None:
-        session.apply(edit)
+        session.apply(edit, state.constraints)
 
 
 def render_message(session: GraphSession) -> None:
     if session.message:
         (st.success if session.message_ok else st.error)(md_escape(session.message))
+
+
+def render_refusal(state: AppState, session: GraphSession) -> None:
+    """After a constraint refused an edit: offer to change that constraint and apply the edit."""
+    if session.refused is None or session.message_ok or state.constraints is None:
+        return
+    (a, b), edit = session.refused
+    if allowing(state.constraints, a, b) is None:
+        st.caption("Tiers forbid this edge: move a variable to another tier on 2. Constraints to allow it.")
+        return
+    st.button(f"Change the constraint to allow {a} → {b}, then apply the edit", key="graph.allow_refused",
+              on_click=_allow_refused, args=(state, session))
+
+
+def _allow_refused(state: AppState, session: GraphSession) -> None:
+    (a, b), edit = session.refused
+    changed = allowing(state.constraints, a, b)
+    if changed is None:
+        return
+    state.constraints = changed
+    if session.apply(edit, changed):
+        session.say(f"{session.message} The constraint was changed to allow {a} → {b} (see 2. Constraints).")
 
 
 def render_history(state: AppState, session: GraphSession) -> None:
@@ -209,7 +231,8 @@ def render_widget_editor(session: GraphSession) -> None:
 def _apply_widget_edit(session: GraphSession) -> None:
     ss = st.session_state
     session.apply(
-        {"op": ss["graph.w_action"], "source": ss["graph.w_source"], "target": ss["graph.w_target"]}
+        {"op": ss["graph.w_action"], "source": ss["graph.w_source"], "target": ss["graph.w_target"]},
+        get_state().constraints,
     )
 
 
