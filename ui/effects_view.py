@@ -16,6 +16,7 @@ from ui import effects_session as fx
 from ui.effects_state import EffectResult, EffectsState
 from ui.errors import error_boundary
 from ui.graph_session import Model
+from ui.number_format import agreement, compare_estimates, format_interval, format_number
 
 
 def arms_figure(result: EffectResult) -> go.Figure:
@@ -95,7 +96,12 @@ def result_card(result: EffectResult) -> None:
 
 def uncertainty_panel(est: EffectEstimate) -> None:
     shares = est.variance_shares
-    st.plotly_chart(graphs_figure(est), key="effects.graphs_chart")
+    same = agreement(list(est.per_graph))
+    if same:  # one giant bar says nothing: say it
+        value = format_number(est.value, signed=True)
+        st.info(f"{same} ({value}): not knowing the graph adds no uncertainty.")
+    else:
+        st.plotly_chart(graphs_figure(est), key="effects.graphs_chart")
     st.dataframe(
         pd.DataFrame(
             {
@@ -117,24 +123,23 @@ def cross_check_panel(result: EffectResult) -> None:
         return
     lin, est = result.linear, result.estimate
     st.write(lin.sentence())
-    overlap = not (lin.interval_95[1] < est.interval_95[0] or est.interval_95[1] < lin.interval_95[0])
-    if overlap:
-        st.caption("DECI and the linear regression agree within their intervals.")
+    agree, sentence = compare_estimates(est.value, est.std_error, lin.value, lin.std_error)  # as the report
+    if agree:
+        st.caption(sentence)
     else:
         st.warning(
-            "DECI and a linear regression disagree: the effect may be nonlinear or interact with "
-            "other variables, or the DECI fit may be poor. Worth a closer look."
+            f"{sentence} The effect may be nonlinear or interact with other variables, or the DECI fit "
+            "may be poor. Worth a closer look."
         )
 
 
 def counterfactual_panel(cf: Counterfactual) -> None:
     level = f"P({cf.outcome} = {cf.outcome_level})" if cf.outcome_level is not None else cf.outcome
     setting = ", ".join(f"{k} = {v}" for k, v in cf.interventions.items())
-    st.write(
-        f"Had {setting}, {level} would have been {cf.value:.4g} "
-        f"(95% across graphs {cf.interval_95[0]:.4g} to {cf.interval_95[1]:.4g}); "
-        f"observed: {cf.factual}."
-    )
+    factual = format_number(cf.factual) if isinstance(cf.factual, int | float) else cf.factual
+    span = format_interval(*cf.interval_95, what="95% across graphs")
+    value = format_number(cf.value)
+    st.write(f"Had {setting}, {level} would have been {value} ({span}); observed: {factual}.")
     if cf.level_probabilities:
         st.write(f"Most likely {cf.outcome} had it been so: {cf.most_likely}.")
         st.dataframe(
