@@ -45,10 +45,10 @@ def _discover(page) -> None:
     seconds.press("Enter")
     _wait_idle(page)
     page.get_by_role("button", name="Run discovery").click()
-    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=240_000)
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(900)
 def test_a_dataset_switch_and_a_bundle_restore_never_mix_results(page, tmp_path):
     from playwright.sync_api import expect
 
