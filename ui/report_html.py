@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ui.number_format import compare_estimates
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
@@ -290,13 +291,11 @@ def _crosscheck(e: EffectView) -> str:
     if not lin:
         return "<p class='muted'>Linear cross-check: not computed.</p>"
     interval = "" if lin.get("low") is None else f" (95% interval {fmt(lin['low'])} to {fmt(lin['high'])})"
-    inside = lin.get("low") is not None and lin["low"] <= e.value <= lin["high"]
-    agree = "agrees with" if inside else "differs from"
+    _, verdict = compare_estimates(e.value, e.std_error, lin["value"], lin.get("std_error"))  # as the page
     note = f" {_e(lin['note'])}" if lin.get("note") else ""
     return (f"<p class='crosscheck' data-linear-value='{lin['value']!r}'>Linear cross-check: a linear "
-            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}, which "
-            f"{agree} DECI's estimate.{note} A large gap points at nonlinear effects or at a graph problem."
-            "</p>")
+            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}. "
+            f"{_e(verdict)}{note} A large gap points at nonlinear effects or at a graph problem.</p>")
 
 
 def _assumptions(c: ReportContent) -> str:

@@ -158,7 +158,9 @@ def _linear(lin: Any) -> dict[str, Any] | None:
         return None
     has_interval = _first(lin, "interval_95", "interval", "low") is not None
     low, high = _interval(lin) if has_interval else (None, None)
+    se = _first(lin, "std_error", default=None)
     return {"value": float(_first(lin, "value", "estimate")), "low": low, "high": high,
+            "std_error": None if se is None else float(se),
             "note": str(_first(lin, "sentence", "note", default=""))}
 
 

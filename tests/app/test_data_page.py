@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP_DIR
+from ui.data_view import type_key
 from ui.state import STATE_KEY
 
 PAGE = "pages/1_Data.py"
@@ -98,11 +99,11 @@ def test_type_override_and_exclusion_rebuild_the_schema():
     at.button(key="data.sample.marketing").click().run()
     names = list(data(at).raw.columns)
     at.selectbox(key="data.type_column").select("discount").run()
-    at.selectbox(key=f"data.type_value.{names.index('discount')}").select("excluded").run()
+    at.selectbox(key=type_key(data(at), names.index("discount"))).select("excluded").run()
     at.button(key="data.type_apply").click().run()
     assert "discount" not in data(at).schema.names and data(at).schema["discount"].reason == "set by user"
     at.selectbox(key="data.type_column").select("season").run()
-    at.selectbox(key=f"data.type_value.{names.index('season')}").select("binary").run()
+    at.selectbox(key=type_key(data(at), names.index("season"))).select("binary").run()
     at.button(key="data.type_apply").click().run()
     assert any("binary needs exactly 2" in e.value for e in at.error)
     assert data(at).schema["season"].type.value == "categorical"  # unchanged after the refusal
