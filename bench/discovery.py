@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
+from bench.calibration import calibration  # noqa: E402 (after the path set-up)
+
 
 def dataset(d: int, kind: str, noise: str, seed: int, n: int):
     """(DataFrame, true adjacency) for one benchmark dataset: ~1 edge/node at d = 5, else 2."""
@@ -73,7 +75,10 @@ def run_deci(job: dict) -> dict:
 
     df, true = dataset(job["d"], job["kind"], job["noise"], job["seed"], job["n"])
     cfg = TrainingConfig(
-        seed=job["seed"], preset=job["method"].split(":")[1], num_threads=job["threads"] or None
+        seed=job["seed"],
+        preset=job["method"].split(":")[1],
+        num_threads=job["threads"] or None,
+        max_seconds=job.get("max_seconds"),
     )
     trained = []  # the first final report: the graph as training left it, before the refinement
 
@@ -87,6 +92,8 @@ def run_deci(job: dict) -> dict:
     adj = model.graph_posterior_.most_probable()
     del torch
     out = scores(adj, np.zeros_like(adj), true)
+    out.update(calibration(model.graph_posterior_.probs, true))
+    out["not_identifiable"] = len(model.graph_posterior_.not_identifiable())
     probs, trained_s = trained[0]
     before = graph_utils.most_probable_dag(probs, np.zeros(probs.shape, dtype=bool))
     out.update(
@@ -125,7 +132,9 @@ def run_causallearn(job: dict) -> dict:
 def _child(job: dict, queue: mp.Queue) -> None:
     try:
         result = run_deci(job) if job["method"].startswith("deci") else run_causallearn(job)
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_mb"] = usage.ru_maxrss / 1024
+        result["cpu_s"] = usage.ru_utime + usage.ru_stime  # load-independent, unlike wall seconds
         queue.put(result)
     except Exception as exc:  # noqa: BLE001 - report and continue the benchmark
         queue.put({"error": f"{type(exc).__name__}: {exc}"})
@@ -249,6 +258,12 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=0, help="torch threads per fit (0: the engine default)"
     )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        help="DECI's time budget per fit (default: the preset's); a large one makes fits step-bound,"
+        " so a busy machine does not cut them short",
+    )
     parser.add_argument("--profile", type=int, default=10, help="profile a step at this d (0: skip)")
     parser.add_argument("--write", action="store_true", help="update the Discovery section of RESULTS.md")
     parser.add_argument("--note", default="", help="text to put above the table")
@@ -282,6 +297,7 @@ def main() -> None:
                             n=args.n,
                             method=method,
                             threads=args.threads,
+                            max_seconds=args.max_seconds,
                         )
                         rows.append(run_job(job))
                         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)

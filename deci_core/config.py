@@ -88,8 +88,11 @@ class ModelConfig(_Config):
         spline_prior: strength of a Gaussian prior pulling the spline's shape parameters toward the
             identity spline: ``spline_prior * |theta - theta_identity|^2`` nats for the whole table
             (divided by the number of rows per step, so it fades as n grows, like any prior).
-        sparsity: prior cost of one expected edge, in nats per data row (``log p(G)`` includes
-            ``-sparsity * E[#edges]``). Larger gives sparser graphs.
+        sparsity: prior cost of one edge in units of BIC's ``½·log n`` nats (n rows): ``log p(G)``
+            includes ``-sparsity * ½·log n * E[#edges]``, and the graph refinement charges the same
+            per edge it adds (see :mod:`deci_core.training.evidence`). 1 is BIC; larger gives
+            sparser graphs. The cost grows with n only logarithmically, so weak but real edges are
+            kept once there are enough rows.
         belief_strength: weight of soft beliefs: a belief "i -> j with probability b" adds
             ``belief_strength * (p log b + (1 - p) log(1 - b))`` nats per data row to the prior,
             where p is q's probability of the edge.
@@ -107,7 +110,7 @@ class ModelConfig(_Config):
     spline_bins: int = 8
     spline_bound: float = 4.0
     spline_prior: float = 0.0
-    sparsity: float = 0.03
+    sparsity: float = 1.0
     belief_strength: float = 0.05
     gradient_estimator: str = "enco"
     missing: str = "model"

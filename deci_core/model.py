@@ -50,6 +50,7 @@ from deci_core.io import ModelFiles, read_model, write_model
 from deci_core.sem.structural import SEM
 from deci_core.sem.temporal import TemporalSEM
 from deci_core.training.callbacks import Callback
+from deci_core.training.evidence import sparsity_per_row
 from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
@@ -125,7 +126,7 @@ class DECI(EffectMethods):
             sem = self._new_sem(encoder).to(device)
             imputer, observed = self._new_imputer(encoder, observed, device)
             graph = EdgeLogits(forbidden, required).to(device)
-            prior = GraphPrior(mc.sparsity, mc.belief_strength, beliefs.to(device))
+            prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
                 x,
@@ -137,13 +138,17 @@ class DECI(EffectMethods):
                 observed=observed,
                 imputer=imputer,
             )
-            summary = refine_fit(
+            summary, unidentified = refine_fit(
                 sem, graph, x, mc, self.training_config, prior, summary, callbacks, observed, imputer
             )
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
-            tuple(encoder.names), probs, graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
+            tuple(encoder.names),
+            probs,
+            graph.forbidden.cpu().numpy(),
+            graph.required.cpu().numpy(),
+            unidentified,
         )
         self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
         self.sem_ = sem.cpu().eval()

@@ -13,6 +13,8 @@ st.write(
     "column was understood: change a type or exclude a column before discovering causes."
 )
 data_view.render_loader(state)
+if data_view.render_switch_question(state):
+    st.stop()
 if state.data is None:
     st.info("No data yet: upload a file or pick a sample dataset above.")
     st.stop()

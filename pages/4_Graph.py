@@ -27,7 +27,9 @@ st.caption(
 )
 ge.render_history(state, session)
 ge.render_canvas(state, session)
+ge.render_identifiability_legend(state, session)
 ge.render_message(session)
+ge.render_refusal(state, session)
 
 tab_edit, tab_edges, tab_versions, tab_files, tab_use = st.tabs(
     ["Edit with widgets", "Edges", "Versions", "Import / export", "Use the edits"]

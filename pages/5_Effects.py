@@ -17,6 +17,7 @@ with error_boundary("loading the model"):
     model, description = fx.model_for_effects(state)
 stop_unless_ready(model is not None, description or "No model yet: run discovery first.", WORKFLOW[2])
 effects = fx.get_effects(state)
+fx.bind(state, effects)  # results made on other data or with another model are dropped, not shown
 effects.settle()
 table = fx.data_table(state, model)
 names = list(model.encoder_.names)

@@ -47,6 +47,8 @@ if state.data is None:
     st.info("Nothing to report yet: load data on **1. Data** (or open a project bundle above).")
     st.stop()
 
+for reason in src.left_out(state):
+    st.warning(md_escape(reason))
 items = src.report_items(state)
 ids = [src.item_id(item, i) for i, item in enumerate(items)]
 labels = {src.item_id(item, i): src.item_label(item, i) for i, item in enumerate(items)}

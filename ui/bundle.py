@@ -267,11 +267,30 @@ def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -
     fingerprint = bundle.data.fingerprint
     models = {key: _load_model(key, files, fingerprint, store) for key, files in bundle.models.items()}
     steps = parts.build_steps(bundle, models, store)
-    state.data = bundle.data
+    _cancel_jobs(state)
+    state.data, state.pending_data = bundle.data, None
     state.constraints = bundle.constraints
     state.discovery, state.graph, state.effects = steps["discovery"], steps["graph"], steps["effects"]
     state.report = steps["report"]
+    if state.graph is not None:  # everything in a bundle was checked against its data
+        state.graph.data_fingerprint = fingerprint
+    if state.effects is not None:
+        state.effects.data_fingerprint = fingerprint
+        for item in state.effects.report_items:
+            if "data_fingerprint" in item:
+                item["data_fingerprint"] = fingerprint
     return steps["restored"]
+
+
+def _cancel_jobs(state: AppState) -> None:
+    """Stop the replaced session's background work, so none of it lands on the restored project."""
+    jobs = [getattr(state.discovery, "job", None), getattr(state.graph, "refit_job", None)]
+    if state.effects is not None:
+        fx = state.effects
+        jobs += [fx.job, fx.curve_job, fx.subgroup_job, fx.rows_job]
+    for job in jobs:
+        if job is not None:
+            job.cancel()
 
 
 def _load_model(key: str, files: dict[str, bytes], fingerprint: str, store: ModelStore) -> DECI:

@@ -104,7 +104,9 @@ def _graph_session(
 
 def report_items(state: AppState) -> list[dict[str, Any]]:
     """The estimates for estimates.json (a list of JSON dicts)."""
-    return [] if state.effects is None else state.effects.to_dict()["report_items"]
+    if state.effects is None:
+        return []
+    return state.effects.items_for(None if state.data is None else state.data.fingerprint)[0]  # never mixed
 
 
 def _effects_state(items: list[dict[str, Any]]) -> EffectsState | None:

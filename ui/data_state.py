@@ -5,6 +5,7 @@ No Streamlit here. The data's fingerprint is what every later step's state is ch
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,6 +37,9 @@ class LoadedData:
     na_values: tuple[str, ...] = MISSING_TOKENS  # cell texts read as missing
     tokens: dict[str, dict[str, int]] = field(default_factory=dict)  # candidate tokens found per column
     source_file: tuple[bytes, str, str | None] | None = None  # (content, filename, sheet): to re-read
+    # One id per load (kept by type edits, new for every file, sample or bundle): the Data page's
+    # widget keys carry it, so a widget never shows the previous dataset's value.
+    load_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10], compare=False)
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -46,6 +50,14 @@ class LoadedData:
     @cached_property
     def fingerprint(self) -> str:
         return data_fingerprint(self.table, self.schema)
+
+    @property
+    def signature(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """The modelled variables with their types (and levels): what later steps depend on.
+
+        Two datasets with the same signature can share a model, graph and estimates (different rows).
+        """
+        return tuple((s.name, s.type.value, tuple(map(str, s.categories or ()))) for s in self.schema.modeled)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the table itself: name, source, policy, fingerprint, row count, column dtypes."""

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from deci_core.data.profiling import Profile, correlation_matrix, profile_table
-from deci_core.data.schema import VariableType, infer_schema
+from deci_core.data.schema import VariableType, infer_schema, suggest_transforms
 from deci_core.data.tables import (
     MAX_UPLOAD_MB,
     SUPPORTED_SUFFIXES,
@@ -100,7 +100,7 @@ def _sample_data(name: str) -> LoadedData:
 def _guarded(state: AppState, action: str, build) -> str | None:
     """Build a LoadedData and install it; on failure show (and return) the message, keeping the old data."""
     try:
-        state.set_data(build())
+        state.load_data(build())  # with later work in the session, it waits for render_switch_question
         return None
     except DeciError as exc:
         message = md_escape(f"Could not finish {action}: {exc}") + (
@@ -110,6 +110,44 @@ def _guarded(state: AppState, action: str, build) -> str | None:
         message = md_escape(describe_unexpected(action, exc))
     st.error(message)
     return message
+
+
+def render_switch_question(state: AppState) -> bool:
+    """Ask once what happens to the later steps when another dataset was loaded; True while asking."""
+    new = state.pending_data
+    if new is None:
+        return False
+    work = ", ".join(state.later_work())
+    old = "the data loaded before" if state.data is None else f"“{state.data.name}”"
+    with st.container(border=True):
+        st.markdown(
+            f"**You loaded “{md_escape(new.name)}”.** This session holds work made on {md_escape(old)}: "
+            f"{md_escape(work)}. What should happen to it?"
+        )
+        if state.pending_compatible():
+            st.caption("The new table has the same variables and types, so the later steps can be kept: "
+                       "the model, graph and estimates then stand for the new rows (the report says where "
+                       "each estimate was made). Per-row results are recomputed.")
+        else:
+            st.caption("The new table's variables or types differ: keeping retains only what still applies "
+                       "(constraints on variables it still has; a graph with the same variables). The "
+                       "rest is cleared either way: nothing made on one table is shown for another.")
+        clear, keep, cancel = st.columns(3)
+        answer = ...
+        if clear.button("Clear later steps", key="data.switch.clear", type="primary", width="stretch"):
+            answer = False
+        if keep.button("Keep them where compatible", key="data.switch.keep", width="stretch"):
+            answer = True
+        if cancel.button(f"Cancel: stay with {old}", key="data.switch.cancel", width="stretch"):
+            answer = None
+    if answer is ...:
+        return True
+    cleared = state.resolve_pending(answer)
+    if answer is not None:
+        gone = f" Cleared: {', '.join(cleared)}." if cleared else ""
+        state.notices.append(f"Now using “{new.name}”.{gone}")
+    st.rerun()
+    return True
 
 
 def render_overview(data: LoadedData) -> None:
@@ -147,8 +185,8 @@ def render_columns(state: AppState) -> Profile:
     pick, kind, apply, reset = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
     column = pick.selectbox("Column", names, key="data.type_column")
     current = data.schema[column].type.value
-    new_type = kind.selectbox(
-        "Type", TYPES, index=TYPES.index(current), key=f"data.type_value.{names.index(column)}"
+    new_type = kind.selectbox(  # keyed per dataset and column: never the previous dataset's choice
+        "Type", TYPES, index=TYPES.index(current), key=type_key(data, names.index(column))
     )
     if apply.button("Apply", key="data.type_apply", disabled=new_type == current):
         set_type(state, column, new_type)
@@ -157,7 +195,46 @@ def render_columns(state: AppState) -> Profile:
         state.set_data(replace(data, schema=infer_schema(data.raw)))
         st.rerun()
     render_type_error()
+    render_transform_offers(state)
     return profile
+
+
+def render_transform_offers(state: AppState) -> None:
+    """Offer a log for strongly skewed positive columns (with the reason); undo for applied ones."""
+    data = state.data
+    names = list(data.raw.columns)
+    for name, reason in suggest_transforms(data.raw, data.schema).items():
+        text, button = st.columns([6, 1], vertical_alignment="center")
+        text.info(md_escape(f"Transform offered for '{name}': {reason}."))
+        if button.button("Use log", key=f"data.log.{names.index(name)}"):
+            set_transform(state, name, "log")
+            st.rerun()
+    for spec in data.schema.modeled:
+        if spec.transform:
+            text, button = st.columns([6, 1], vertical_alignment="center")
+            note = f"'{spec.name}' is modelled as {spec.transform}({spec.name}); effects stay in its units."
+            text.caption(md_escape(note))
+            if button.button("Undo", key=f"data.unlog.{names.index(spec.name)}"):
+                set_transform(state, spec.name, "")
+                st.rerun()
+
+
+def set_transform(state: AppState, column: str, transform: str) -> bool:
+    """Set one continuous column's transform ("log" or ""); errors keep the schema as it was."""
+    data = state.data
+    try:
+        schema = data.schema.with_transforms({column: transform}, data.raw)
+    except DeciError as exc:
+        st.session_state["data.type_error"] = md_escape(str(exc))
+        return False
+    state.set_data(replace(data, schema=schema))
+    st.session_state.pop("data.type_error", None)
+    return True
+
+
+def type_key(data: LoadedData, index: int) -> str:
+    """The type dropdown's widget key for column ``index`` of this load of a dataset."""
+    return f"data.type_value.{data.load_id}.{index}"
 
 
 def summaries(data: LoadedData) -> tuple[Profile, pd.DataFrame]:

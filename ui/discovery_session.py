@@ -27,7 +27,7 @@ PRESET_LABELS = {
     "thorough": "Thorough: a final answer",
 }
 # Always contains the engine's default, whatever it is tuned to.
-SPARSITY_LEVELS = tuple(sorted({0.001, 0.003, 0.01, 0.03, 0.1, 0.3, ModelConfig.sparsity}))
+SPARSITY_LEVELS = tuple(sorted({0.25, 0.5, 1.0, 2.0, 4.0, 8.0, ModelConfig.sparsity}))  # x BIC's ½·log n
 # Seconds per training step on a 2-core CPU, one torch thread (bench/RESULTS.md: 4 ms at d = 5,
 # 7.5 ms at d = 10, 12 ms at d = 20, 30 ms at d = 50); minibatches are drawn with replacement, so
 # the table's size does not enter. Plus a few seconds to start (encoding, model set-up).

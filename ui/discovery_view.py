@@ -56,10 +56,11 @@ def settings_form(state: AppState) -> DiscoverySettings:
         )
         sparsity = left.select_slider(
             "Sparsity strength",
-            SPARSITY_LEVELS,
+            tuple(sorted({*SPARSITY_LEVELS, s.sparsity})),
             value=s.sparsity,
             key=P + "sparsity",
-            help=f"Prior cost of each edge; larger gives fewer edges (default {ModelConfig.sparsity}).",
+            help="Cost of each edge in multiples of BIC's ½·log n nats (n rows); larger gives fewer "
+            f"edges (default {ModelConfig.sparsity:g} = BIC).",
         )
         steps = right.number_input(
             f"Steps (0: the preset's {int(PRESETS[preset]['max_steps']):,})",

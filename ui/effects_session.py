@@ -29,7 +29,7 @@ from deci_core.effects import (
 from deci_core.effects.methods import training_rows
 from deci_core.graph.dag import descendants
 from ui.effects_state import EffectResult, EffectsState, report_item
-from ui.graph_session import Model
+from ui.graph_session import Model, effects_model_key
 from ui.graph_session import model_for_effects as graph_model_for_effects
 from ui.jobs import Job, start_job
 from ui.state import AppState
@@ -44,6 +44,12 @@ def get_effects(state: AppState) -> EffectsState:
 def model_for_effects(state: AppState) -> tuple[Model | None, str]:
     """The model to query and a line saying which (graph editor's choice, else the discovered one)."""
     return graph_model_for_effects(state)
+
+
+def bind(state: AppState, effects: EffectsState) -> bool:
+    """Drop live results made on other data or with another model (True if some were dropped)."""
+    fingerprint = None if state.data is None else state.data.fingerprint
+    return effects.bind(fingerprint, effects_model_key(state))
 
 
 def data_table(state: AppState, model: Model) -> pd.DataFrame | None:
@@ -292,7 +298,7 @@ def what_if(
 
 # ----- the report --------------------------------------------------------------------------------
 def add_to_report(effects: EffectsState, result: EffectResult) -> dict[str, Any]:
-    item = report_item(result)
+    item = report_item(result, effects.data_fingerprint)
     effects.report_items.append(item)
     effects.message_ok = True
     effects.message = f"Added to the report ({len(effects.report_items)} estimate(s))."

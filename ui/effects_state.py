@@ -52,11 +52,35 @@ class EffectsState:
     report_items: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     message_ok: bool = True
-    data_fingerprint: str | None = None  # the data the estimates were made on (None: not recorded)
+    data_fingerprint: str | None = None  # the data the results were made on (None: not recorded)
+    model_key: str | None = None  # which model they were made with (see ui.graph_session.effects_model_key)
+
+    def clear_results(self) -> None:
+        """Forget the live results and cancel their jobs (the report's estimates stay)."""
+        for job in (self.job, self.curve_job, self.subgroup_job, self.rows_job):
+            if job is not None:
+                job.cancel()
+        self.job = self.curve_job = self.subgroup_job = self.rows_job = None
+        self.result = self.subgroup = self.rows = self.what_if = None
+        self.message, self.message_ok = "", True
+
+    def bind(self, fingerprint: str | None, model_key: str | None) -> bool:
+        """Keep the live results only while they belong to this data and this model; True if dropped."""
+        if (self.data_fingerprint, self.model_key) == (fingerprint, model_key):
+            return False
+        dropped = self.result is not None or self.running is not None
+        self.clear_results()
+        self.data_fingerprint, self.model_key = fingerprint, model_key
+        return dropped
 
     def to_dict(self) -> dict[str, Any]:
         """What outlives the session: the estimates added to the report (jobs and results do not)."""
         return {"report_items": self.summary()}
+
+    def items_for(self, fingerprint: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The report's estimates made on data with ``fingerprint``, and those made on other data."""
+        mine = [i for i in self.summary() if i.get("data_fingerprint") in (None, fingerprint)]
+        return mine, [i for i in self.summary() if i.get("data_fingerprint") not in (None, fingerprint)]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EffectsState:
@@ -105,9 +129,11 @@ class EffectsState:
 
 
 
-def report_item(result: EffectResult) -> dict[str, Any]:
+def report_item(result: EffectResult, data_fingerprint: str | None = None) -> dict[str, Any]:
     est = result.estimate
+    bound = {} if data_fingerprint is None else {"data_fingerprint": data_fingerprint}
     return {
+        **bound,
         "id": f"estimate-{int(time.time() * 1000) % 10**10}",
         "kind": "cate" if est.query.conditioning else "ate",
         "estimate": est.to_dict(),

@@ -16,6 +16,7 @@ from ui import effects_session as fx
 from ui.effects_state import EffectResult, EffectsState
 from ui.errors import error_boundary
 from ui.graph_session import Model
+from ui.number_format import agreement, format_interval, format_number
 
 
 def arms_figure(result: EffectResult) -> go.Figure:
@@ -95,7 +96,12 @@ def result_card(result: EffectResult) -> None:
 
 def uncertainty_panel(est: EffectEstimate) -> None:
     shares = est.variance_shares
-    st.plotly_chart(graphs_figure(est), key="effects.graphs_chart")
+    same = agreement(list(est.per_graph))
+    if same:  # one giant bar says nothing: say it
+        value = format_number(est.value, signed=True)
+        st.info(f"{same} ({value}): not knowing the graph adds no uncertainty.")
+    else:
+        st.plotly_chart(graphs_figure(est), key="effects.graphs_chart")
     st.dataframe(
         pd.DataFrame(
             {
@@ -114,11 +120,10 @@ def uncertainty_panel(est: EffectEstimate) -> None:
 def counterfactual_panel(cf: Counterfactual) -> None:
     level = f"P({cf.outcome} = {cf.outcome_level})" if cf.outcome_level is not None else cf.outcome
     setting = ", ".join(f"{k} = {v}" for k, v in cf.interventions.items())
-    st.write(
-        f"Had {setting}, {level} would have been {cf.value:.4g} "
-        f"(95% across graphs {cf.interval_95[0]:.4g} to {cf.interval_95[1]:.4g}); "
-        f"observed: {cf.factual}."
-    )
+    factual = format_number(cf.factual) if isinstance(cf.factual, int | float) else cf.factual
+    span = format_interval(*cf.interval_95, what="95% across graphs")
+    value = format_number(cf.value)
+    st.write(f"Had {setting}, {level} would have been {value} ({span}); observed: {factual}.")
     if cf.level_probabilities:
         st.write(f"Most likely {cf.outcome} had it been so: {cf.most_likely}.")
         st.dataframe(

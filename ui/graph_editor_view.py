@@ -30,7 +30,7 @@ from ui.graph_session import (
     settle_refit,
     use_graph_for_effects,
 )
-from ui.graph_state import GraphSession
+from ui.graph_state import GraphSession, allowing
 from ui.state import AppState, get_state
 from ui.text import md_escape
 
@@ -73,7 +73,14 @@ def ensure_session(state: AppState) -> GraphSession | None:
     if session is None:
         model = discovered_model(state)
         if model is not None:
-            state.graph = session = GraphSession.from_model(model, run_key=discovery_run_key(state))
+            session = GraphSession.from_model(model, run_key=discovery_run_key(state))
+            state.graph = session = _bound(state, session)
+    return session
+
+
+def _bound(state: AppState, session: GraphSession) -> GraphSession:
+    """``session`` tagged with the fingerprint of the data it belongs to."""
+    session.data_fingerprint = None if state.data is None else state.data.fingerprint
     return session
 
 
@@ -95,7 +102,7 @@ def offer_new_run(state: AppState, session: GraphSession) -> None:
         return
     st.info("A newer discovery run exists. Your edits stay on the old graph until you start over.")
     if st.button("Start over from the newest discovery run", key="graph.start_over"):
-        state.graph = GraphSession.from_model(model, run_key=key)
+        state.graph = _bound(state, GraphSession.from_model(model, run_key=key))
         st.rerun()
 
 
@@ -119,6 +126,7 @@ def node_info(state: AppState, names: tuple[str, ...]) -> list[dict[str, str]]:
 def render_canvas(state: AppState, session: GraphSession) -> None:
     """Mount the mouse editor (height ~600 px)."""
     table = session.edge_table()
+    unidentified = set(unidentified_edges(state, session))
     data = {
         "nodes": node_info(state, session.current.names),
         "edges": [
@@ -128,6 +136,7 @@ def render_canvas(state: AppState, session: GraphSession) -> None:
                 "locked": bool(r.locked),
                 "origin": r.origin,
                 "p": None if pd.isna(r.probability) else float(r.probability),
+                "unidentified": (r.parent, r.child) in unidentified,
             }
             for r in table.itertuples()
         ],
@@ -140,17 +149,68 @@ def render_canvas(state: AppState, session: GraphSession) -> None:
     _editor()(key=EDITOR_KEY, data=data, on_edit_change=_on_canvas_edit)
 
 
+NOT_IDENTIFIABLE_LEGEND = (
+    "Purple dotted edges: direction not identifiable from the data (both directions fit it equally "
+    "well) — add domain knowledge to orient it (lock or reverse the edge, or add a constraint)."
+)
+
+
+def unidentified_edges(state: AppState, session: GraphSession) -> list[tuple[str, str]]:
+    """Edges of the current graph whose direction the discovered model marked not identifiable."""
+    model = discovered_model(state)
+    posterior = getattr(model, "graph_posterior_", None)
+    if posterior is None or getattr(posterior, "unidentified", None) is None:
+        return []
+    names = set(posterior.names)
+    return [
+        (u, v)
+        for u, v in session.current.edges
+        if u in names and v in names and not posterior.is_identifiable(u, v)
+    ]
+
+
+def render_identifiability_legend(state: AppState, session: GraphSession) -> None:
+    """The legend for edges whose direction is not identifiable (only when there are some)."""
+    edges = unidentified_edges(state, session)
+    if edges:
+        listed = ", ".join(f"{u} – {v}" for u, v in edges[:8]) + (" …" if len(edges) > 8 else "")
+        st.caption(md_escape(f"{NOT_IDENTIFIABLE_LEGEND} ({len(edges)}: {listed})"))
+
+
 def _on_canvas_edit() -> None:
     value = st.session_state.get(EDITOR_KEY) or {}
     edit = value.get("edit") if hasattr(value, "get") else None
-    session = get_state().graph
+    state = get_state()
+    session = state.graph
     if edit and session is not None:
-        session.apply(edit)
+        session.apply(edit, state.constraints)
 
 
 def render_message(session: GraphSession) -> None:
     if session.message:
         (st.success if session.message_ok else st.error)(md_escape(session.message))
+
+
+def render_refusal(state: AppState, session: GraphSession) -> None:
+    """After a constraint refused an edit: offer to change that constraint and apply the edit."""
+    if session.refused is None or session.message_ok or state.constraints is None:
+        return
+    (a, b), edit = session.refused
+    if allowing(state.constraints, a, b) is None:
+        st.caption("Tiers forbid this edge: move a variable to another tier on 2. Constraints to allow it.")
+        return
+    st.button(f"Change the constraint to allow {a} → {b}, then apply the edit", key="graph.allow_refused",
+              on_click=_allow_refused, args=(state, session))
+
+
+def _allow_refused(state: AppState, session: GraphSession) -> None:
+    (a, b), edit = session.refused
+    changed = allowing(state.constraints, a, b)
+    if changed is None:
+        return
+    state.constraints = changed
+    if session.apply(edit, changed):
+        session.say(f"{session.message} The constraint was changed to allow {a} → {b} (see 2. Constraints).")
 
 
 def render_history(state: AppState, session: GraphSession) -> None:
@@ -201,7 +261,8 @@ def render_widget_editor(session: GraphSession) -> None:
 def _apply_widget_edit(session: GraphSession) -> None:
     ss = st.session_state
     session.apply(
-        {"op": ss["graph.w_action"], "source": ss["graph.w_source"], "target": ss["graph.w_target"]}
+        {"op": ss["graph.w_action"], "source": ss["graph.w_source"], "target": ss["graph.w_target"]},
+        get_state().constraints,
     )
 
 
@@ -278,7 +339,7 @@ def render_import(state: AppState) -> None:
                 state.graph.replace_graph(graph, f"Imported {upload.name} (undo to go back).")
                 state.graph.versions[label] = graph
             else:
-                state.graph = GraphSession.from_graph(graph, label)
+                state.graph = _bound(state, GraphSession.from_graph(graph, label))
                 state.graph.say(f"Imported {upload.name}: {len(graph.edges)} edges.")
             imported = True
         if imported:

@@ -77,6 +77,17 @@ def model_for_effects(state: AppState) -> tuple[Model | None, str]:
     return model, "The discovered model (its most probable graph and posterior)."
 
 
+def effects_model_key(state: AppState) -> str | None:
+    """Which model :func:`model_for_effects` returns, as a stable key (None: none)."""
+    session = state.graph
+    if session is not None and session.effects_model is not None and session.effects_graph:
+        return "graph:" + session.effects_graph.key()
+    if state.discovery is None or state.data is None:
+        return None
+    key = state.discovery.current_key(state.data.fingerprint)
+    return None if key is None else "run:" + key
+
+
 def can_refit(model: Model | None) -> bool:
     """True when ``model`` can be refitted on a fixed graph (the engine's ``refit_on_graph``)."""
     return model is not None and callable(getattr(model, "refit_on_graph", None))

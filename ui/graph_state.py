@@ -57,6 +57,7 @@ class GraphSession:
     refit_graph: CausalGraph | None = None  # the graph the refit job is fitting
     arranged_by_hand: bool = False  # once the analyst moves a node, layouts are no longer automatic
     data_fingerprint: str | None = None  # the data the graph belongs to (None: not recorded)
+    refused: tuple[tuple[str, str], dict[str, Any]] | None = None  # the last edit a constraint refused
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -84,8 +85,14 @@ class GraphSession:
         return session
 
     # ------------------------------------------------------------------ editing
-    def apply(self, edit: Mapping[str, Any]) -> bool:
-        """Apply an edit from the editor or the widgets; the outcome is in ``message``."""
+    def apply(self, edit: Mapping[str, Any], constraints: Constraints | None = None) -> bool:
+        """Apply an edit from the editor or the widgets; the outcome is in ``message``.
+
+        An edit that adds an edge a hard constraint forbids (an explicit ban, a declared root or leaf,
+        tiers) is refused with the constraint named; ``refused`` then holds the edge and the edit, so
+        the page can offer to change the constraint and apply it.
+        """
+        self.refused = None
         try:
             new, text = apply_edit(self.graph_with_positions(), edit)
         except GraphError as exc:
@@ -93,6 +100,13 @@ class GraphSession:
             return False
         except (TypeError, ValueError):
             self.say(f"Rejected: malformed edit {dict(edit)!r}.", False)
+            return False
+        clash = None if edit.get("op") == "move" else constraint_clash(self.current, new, constraints)
+        if clash is not None:
+            (a, b), reason = clash
+            self.refused = ((a, b), dict(edit))
+            self.say(f"Refused: {a} {ARROW} {b} contradicts your constraints ({reason}). Change the "
+                     "constraint first if you are sure.", False)
             return False
         if edit.get("op") == "move":
             self.positions[str(edit["node"])] = new.positions[str(edit["node"])]
@@ -352,3 +366,27 @@ def graph_svg(names: list[str], edges: list[tuple[str, str, float | None]],
     except Exception:  # noqa: BLE001 - the edge table below the drawing still shows the graph
         log.exception("report: could not draw the graph")
         return None
+
+
+def constraint_clash(
+    old: CausalGraph, new: CausalGraph, constraints: Constraints | None
+) -> tuple[tuple[str, str], str] | None:
+    """The first edge ``new`` adds to ``old`` that a hard constraint forbids, and why (None: none)."""
+    if constraints is None or constraints.is_empty:
+        return None
+    reasons = constraints.forbid_reasons(new.names)
+    for edge in sorted(set(new.edges) - set(old.edges)):
+        if edge in reasons:
+            return edge, reasons[edge]
+    return None
+
+
+def allowing(constraints: Constraints, a: str, b: str) -> Constraints | None:
+    """``constraints`` changed as little as possible so that ``a -> b`` is allowed; None when only the
+    Constraints page can (tiers: moving a variable between tiers is the analyst's decision there)."""
+    changed = constraints.without_forbidden(a, b)
+    if b in changed.roots:
+        changed = changed.with_roots(r for r in changed.roots if r != b)
+    if a in changed.leaves:
+        changed = changed.with_leaves(v for v in changed.leaves if v != a)
+    return changed if (a, b) not in changed.forbid_reasons([a, b]) else None

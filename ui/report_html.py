@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ui.number_format import compare_estimates
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
@@ -177,6 +178,8 @@ def _graph(c: ReportContent) -> str:
     rows = []
     for p, ch, prob in g.edges:
         notes = [origin.get((p, ch), ""), "confirmed (locked)" if (p, ch) in g.locked else ""]
+        if (p, ch) in g.unidentified:
+            notes.append("direction not identifiable from the data: add domain knowledge to orient it")
         rows.append([p, ch, "n/a" if prob is None else f"{prob:.0%}", "; ".join(n for n in notes if n)])
     return (f"<div class='graph'><p>Version shown: <b>{_e(g.version)}</b>. An arrow A → B means A "
             f"directly causes B; thicker, darker arrows are edges the model is surer of. The probability is "
@@ -288,13 +291,11 @@ def _crosscheck(e: EffectView) -> str:
     if not lin:
         return "<p class='muted'>Linear cross-check: not computed.</p>"
     interval = "" if lin.get("low") is None else f" (95% interval {fmt(lin['low'])} to {fmt(lin['high'])})"
-    inside = lin.get("low") is not None and lin["low"] <= e.value <= lin["high"]
-    agree = "agrees with" if inside else "differs from"
+    _, verdict = compare_estimates(e.value, e.std_error, lin["value"], lin.get("std_error"))  # as the page
     note = f" {_e(lin['note'])}" if lin.get("note") else ""
     return (f"<p class='crosscheck' data-linear-value='{lin['value']!r}'>Linear cross-check: a linear "
-            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}, which "
-            f"{agree} DECI's estimate.{note} A large gap points at nonlinear effects or at a graph problem."
-            "</p>")
+            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}. "
+            f"{_e(verdict)}{note} A large gap points at nonlinear effects or at a graph problem.</p>")
 
 
 def _assumptions(c: ReportContent) -> str:

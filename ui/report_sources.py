@@ -8,6 +8,7 @@ failing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -26,8 +27,36 @@ log = logging.getLogger("deci_studio")
 
 
 def report_items(state: AppState) -> list[dict[str, Any]]:
-    """The estimates the analyst added on the Effects page (JSON dicts), in order."""
-    return [] if state.effects is None else state.effects.summary()
+    """The estimates the analyst added on the Effects page for the data now loaded (JSON dicts), in order."""
+    if state.effects is None:
+        return []
+    return state.effects.items_for(_fingerprint(state))[0]
+
+
+def _fingerprint(state: AppState) -> str | None:
+    return None if state.data is None else state.data.fingerprint
+
+
+def _graph_session(state: AppState):
+    """The graph session when it belongs to the data now loaded, else None (never another dataset's)."""
+    session = state.graph
+    if session is None or session.data_fingerprint not in (None, _fingerprint(state)):
+        return None
+    return session
+
+
+def left_out(state: AppState) -> list[str]:
+    """What the report leaves out because it was made on other data, in words (the report never mixes)."""
+    name = "the data now loaded" if state.data is None else f"“{state.data.name}”"
+    out = []
+    if state.effects is not None:
+        others = state.effects.items_for(_fingerprint(state))[1]
+        if others:
+            out.append(f"{len(others)} estimate(s) made on other data are left out: they do not describe "
+                       f"{name}.")
+    if state.graph is not None and _graph_session(state) is None:
+        out.append(f"The graph was made for other data and is left out: it does not describe {name}.")
+    return out
 
 
 def item_id(item: dict[str, Any], index: int) -> str:
@@ -102,7 +131,8 @@ def config_hash(model: dict[str, Any], training: dict[str, Any]) -> str | None:
 
 def edge_probabilities(state: AppState) -> dict[tuple[str, str], float]:
     """Posterior edge probabilities: the graph session's, else the current model's."""
-    probs = None if state.graph is None else state.graph.probs
+    session = _graph_session(state)
+    probs = None if session is None else session.probs
     if probs is None:
         model = current_model(state)
         probs = None if model is None else model.graph_posterior_.edge_probs
@@ -117,7 +147,7 @@ def graph_versions(state: AppState) -> tuple[dict[str, CausalGraph], str | None]
     From the graph editor's session when there is one (its versions plus the current graph), else
     the discovered model's most probable graph.
     """
-    session = state.graph
+    session = _graph_session(state)
     if session is not None and session.versions:
         versions = session.named_versions()
         return versions, session.base if session.base in versions else None
@@ -130,8 +160,9 @@ def graph_versions(state: AppState) -> tuple[dict[str, CausalGraph], str | None]
 
 def default_version(state: AppState) -> str | None:
     """The version a report shows unless the analyst picks another: the graph as it is now."""
-    if state.graph is not None and state.graph.versions:
-        return state.graph.default_version()
+    session = _graph_session(state)
+    if session is not None and session.versions:
+        return session.default_version()
     versions, _ = graph_versions(state)
     return next(reversed(versions)) if versions else None
 
@@ -139,13 +170,30 @@ def default_version(state: AppState) -> str | None:
 def graph_summary(state: AppState, version: str | None) -> GraphSummary | None:
     """The graph section: the graph session's summary, else the discovered model's graph."""
     probs, highlight = edge_probabilities(state), _effect_nodes(state)
-    if state.graph is not None and state.graph.versions:
-        return state.graph.summary(version, probs, highlight)
+    session = _graph_session(state)
+    if session is not None and session.versions:
+        return _with_identifiability(state, session.summary(version, probs, highlight))
     versions, base = graph_versions(state)
     if not versions:
         return None
-    positions = {} if state.graph is None else state.graph.positions
-    return summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
+    positions = {} if session is None else session.positions
+    summary = summarize_graph(versions, base, DISCOVERED, probs, positions, highlight)
+    return _with_identifiability(state, summary)
+
+
+def _with_identifiability(state: AppState, summary: GraphSummary | None) -> GraphSummary | None:
+    """Mark the summary's edges whose direction the discovered model could not identify."""
+    model = current_model(state)
+    posterior = getattr(model, "graph_posterior_", None)
+    if summary is None or posterior is None or getattr(posterior, "unidentified", None) is None:
+        return summary
+    names = set(posterior.names)
+    marked = [
+        (a, b)
+        for a, b, _ in summary.edges
+        if a in names and b in names and not posterior.is_identifiable(a, b)
+    ]
+    return dataclasses.replace(summary, unidentified=marked)
 
 
 def _effect_nodes(state: AppState) -> tuple[str, ...]:

@@ -76,6 +76,7 @@ class GraphSummary:
     svg: str | None = None
     compared_to: str | None = None  # the version the changes are measured against
     locked: list[tuple[str, str]] = field(default_factory=list)  # edges an expert confirmed
+    unidentified: list[tuple[str, str]] = field(default_factory=list)  # direction not identifiable
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,9 @@ def _linear(lin: Any) -> dict[str, Any] | None:
         return None
     has_interval = _first(lin, "interval_95", "interval", "low") is not None
     low, high = _interval(lin) if has_interval else (None, None)
+    se = _first(lin, "std_error", default=None)
     return {"value": float(_first(lin, "value", "estimate")), "low": low, "high": high,
+            "std_error": None if se is None else float(se),
             "note": str(_first(lin, "sentence", "note", default=""))}
 
 

@@ -31,17 +31,23 @@ function nodeItem(n, pos) {
   return item;
 }
 
+const EDIT_COLOR = "#d9480f";  // the analyst's own edits: solid, full arrowhead (legend "your edit")
+
 function edgeItem(e) {
   const p = e.p === null || e.p === undefined ? null : e.p;
-  const strength = p === null ? 0.8 : p;
-  const color = e.locked ? "#2b8a3e" : "#343a40";
+  const mine = e.origin === "added" || e.origin === "reversed";
+  const strength = mine ? 1 : p === null ? 0.8 : p;
+  const color = e.locked ? "#2b8a3e" : mine ? EDIT_COLOR : e.unidentified ? "#7048e8" : "#343a40";
   const prob = p === null ? "no posterior probability" : `posterior probability ${p.toFixed(2)}`;
-  const text = `${e.from} → ${e.to}\n${prob}\n${e.origin}${e.locked ? " · locked (expert-confirmed)" : ""}`;
+  const origin = mine ? `your edit (${e.origin})` : e.origin;
+  const note = e.unidentified ? "\ndirection not identifiable from the data: add domain knowledge to orient it" : "";
+  const text = `${e.from} → ${e.to}\n${prob}\n${origin}${e.locked ? " · locked (expert-confirmed)" : ""}${note}`;
   return {
-    id: eid(e.from, e.to), from: e.from, to: e.to, width: 1 + 4 * strength,
-    hoverLabel: p === null ? (e.locked ? "locked" : e.origin) : p.toFixed(2), label: "",
-    color: { color, opacity: 0.3 + 0.7 * strength, highlight: "#1971c2", hover: "#1971c2" },
-    dashes: e.origin === "added" ? [6, 4] : false, title: textTitle(text),
+    id: eid(e.from, e.to), from: e.from, to: e.to, width: mine ? 3 : 1 + 4 * strength,
+    hoverLabel: p === null ? (e.locked ? "locked" : origin) : p.toFixed(2), label: "",
+    color: { color, opacity: mine ? 1 : 0.3 + 0.7 * strength, highlight: "#1971c2", hover: "#1971c2" },
+    arrows: { to: { enabled: true, scaleFactor: mine ? 1.2 : 1 } },
+    dashes: !mine && e.unidentified ? [2, 5] : false, title: textTitle(text), mine,
   };
 }
 

@@ -112,6 +112,7 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
             "dropped_rows": summary.dropped_rows,
         },
         "excluded": {v.name: v.reason for v in schema.variables if v.type.value == "excluded"},
+        **_unidentified(model.graph_posterior_, None),
     }
 
 
@@ -153,4 +154,17 @@ def graph_command(args: argparse.Namespace) -> dict[str, Any]:
     graph = posterior.to_networkx(args.threshold)
     names = list(posterior.names)
     adjacency = [[graph.has_edge(a, b) for b in names] for a in names]
-    return {"edges": [list(e) for e in posterior.edges(args.threshold)], "acyclic": bool(is_dag(adjacency))}
+    return {
+        "edges": [list(e) for e in posterior.edges(args.threshold)],
+        "acyclic": bool(is_dag(adjacency)),
+        **_unidentified(posterior, args.threshold),
+    }
+
+
+def _unidentified(posterior, threshold: float | None) -> dict[str, Any]:
+    """The edges whose direction the data cannot identify, with the note and the hint."""
+    pairs = posterior.not_identifiable() if threshold is None else posterior.not_identifiable(threshold)
+    return {
+        "not_identifiable": [list(p) for p in pairs],
+        "not_identifiable_note": f"{posterior.NOT_IDENTIFIABLE}: {posterior.HINT}" if pairs else "",
+    }

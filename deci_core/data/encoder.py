@@ -4,6 +4,8 @@ Fitted on a table and a :class:`~deci_core.data.schema.TableSchema`, it turns ro
 and back:
 
 - continuous: standardised, ``(x - mean) / std`` (the inverse gives effects in the user's units);
+  with the spec's ``transform="log"``, ``(log x - mean) / std`` with mean and std of ``log x``, and
+  ``exp`` on the way back (:meth:`TableEncoder.to_user_units`);
 - binary: 0 / 1, where ``categories[1]`` is the level coded 1;
 - categorical: one-hot over ``categories`` (k columns).
 
@@ -52,6 +54,7 @@ class TableEncoder:
         for spec in schema.modeled:
             if spec.type is VariableType.CONTINUOUS:
                 x = pd.to_numeric(df[spec.name], errors="coerce").to_numpy(dtype=float)
+                x = _forward(x, spec)
                 means[spec.name] = float(np.nanmean(x))
                 stds[spec.name] = float(np.nanstd(x)) or 1.0
         return cls(schema.modeled, means, stds)
@@ -86,8 +89,18 @@ class TableEncoder:
         raise DataError(f"Unknown variable '{name}': the model knows {self.names}.")
 
     def scale_of(self, name: str) -> float:
-        """Standard deviation of a continuous variable (1.0 for discrete ones)."""
+        """Standard deviation of a continuous variable (1.0 for discrete ones); for a transformed
+        variable, of its transformed values (use :meth:`to_user_units` to read values)."""
         return self.stds.get(self.spec(name).name, 1.0)
+
+    def to_user_units(self, name: str, z):
+        """A continuous variable's model-space values (tensor or array) -> the user's units:
+        de-standardised, and the transform undone (``exp`` for a log)."""
+        spec = self.spec(name)
+        x = z * self.stds[name] + self.means[name]
+        if spec.transform == "log":
+            return x.exp() if isinstance(x, torch.Tensor) else np.exp(x)
+        return x
 
     def encode(self, df: pd.DataFrame) -> torch.Tensor:
         """Rows in user units -> tensor (n, num_columns) float32."""
@@ -124,6 +137,7 @@ class TableEncoder:
             x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float32, copy=True)
             if np.isnan(x).any():
                 raise DataError(f"Column '{spec.name}' has non-numeric values but is typed continuous.")
+            x = _forward(x, spec).astype(np.float32)
             return torch.from_numpy((x - self.means[spec.name]) / self.stds[spec.name]).float()[:, None]
         codes = _codes(col, spec)
         if spec.type is VariableType.BINARY:
@@ -134,7 +148,8 @@ class TableEncoder:
         """One value in user units -> tensor (width,) in model space (binary: 0/1 or a level)."""
         spec = self.spec(name)
         if spec.type is VariableType.CONTINUOUS:
-            return torch.tensor([(float(value) - self.means[name]) / self.stds[name]])
+            x = float(_forward(np.array([float(value)]), spec)[0])
+            return torch.tensor([(x - self.means[name]) / self.stds[name]])
         code = _codes(pd.Series([_level_alias(value, spec)]), spec)
         if spec.type is VariableType.BINARY:
             return torch.tensor([float(code[0])])
@@ -150,7 +165,7 @@ class TableEncoder:
         for spec, cols in zip(self.specs, self.column_slices, strict=True):
             block = x[:, cols]
             if spec.type is VariableType.CONTINUOUS:
-                out[spec.name] = (block[:, 0] * self.stds[spec.name] + self.means[spec.name]).numpy()
+                out[spec.name] = self.to_user_units(spec.name, block[:, 0]).numpy()
             elif spec.type is VariableType.BINARY:
                 out[spec.name] = np.asarray(spec.categories, dtype=object)[(block[:, 0] > 0.5).long().numpy()]
             else:
@@ -163,6 +178,17 @@ class TableEncoder:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TableEncoder:
         return cls(tuple(VariableSpec.from_dict(s) for s in d["specs"]), dict(d["means"]), dict(d["stds"]))
+
+
+def _forward(x: np.ndarray, spec: VariableSpec) -> np.ndarray:
+    """A continuous column's values as the model sees them (before standardising)."""
+    if spec.transform != "log":
+        return x
+    if (x <= 0).any():
+        raise DataError(
+            f"'{spec.name}' has values <= 0 (min {x.min():g}) but is log-transformed: remove the transform."
+        )
+    return np.log(x)
 
 
 def _level_alias(value: Any, spec: VariableSpec) -> Any:

@@ -5,6 +5,9 @@ A :class:`TableSchema` says what each column is (continuous, binary, categorical
 table and a schema, turns rows into a float tensor and back:
 
 - continuous: standardised, ``(x - mean) / std`` (the inverse gives effects in the user's units);
+  a column with ``transform="log"`` is standardised on ``log x`` and turned back with ``exp``, so
+  the model sees a symmetric variable and effects still come out in the user's units
+  (:func:`suggest_transforms` proposes it for strongly right-skewed positive columns);
 - binary: 0 / 1, where ``categories[1]`` is the level coded 1;
 - categorical: one-hot over ``categories`` (k columns).
 
@@ -29,6 +32,11 @@ from deci_core.errors import DataError
 MAX_CATEGORIES = 20
 """Categorical columns with more levels than this are excluded (one-hot width and sparsity)."""
 
+TRANSFORMS = ("", "log")
+"""Transforms a continuous column may have: none, or the natural log (positive values only)."""
+SKEW_TO_SUGGEST = 1.0
+"""A positive column is offered a log when its skewness is above this and the log at least halves it."""
+
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|identifier|uuid|^key$|^index$)", re.IGNORECASE)
 
 
@@ -43,12 +51,14 @@ class VariableType(StrEnum):
 
 @dataclass(frozen=True)
 class VariableSpec:
-    """One column: its name, type, ordered levels (binary/categorical) and why it was typed so."""
+    """One column: its name, type, ordered levels (binary/categorical), why it was typed so, and
+    the transform the model sees it through (``"log"``, continuous only; ``""`` for none)."""
 
     name: str
     type: VariableType
     categories: tuple[Any, ...] = ()
     reason: str = ""
+    transform: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,11 +66,18 @@ class VariableSpec:
             "type": self.type.value,
             "categories": [to_plain(c) for c in self.categories],
             "reason": self.reason,
+            "transform": self.transform,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VariableSpec:
-        return cls(d["name"], VariableType(d["type"]), tuple(d.get("categories", ())), d.get("reason", ""))
+        return cls(
+            d["name"],
+            VariableType(d["type"]),
+            tuple(d.get("categories", ())),
+            d.get("reason", ""),
+            d.get("transform", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,40 @@ class TableSchema:
             categories = spec.categories
             if df is not None:
                 categories = _levels_for(df[spec.name], new_type, spec.name)
-            specs.append(replace(spec, type=new_type, categories=categories, reason="set by user"))
+            transform = spec.transform if new_type is VariableType.CONTINUOUS else ""
+            specs.append(
+                replace(spec, type=new_type, categories=categories, reason="set by user", transform=transform)
+            )
+        return TableSchema(tuple(specs))
+
+    def with_transforms(self, transforms: dict[str, str], df: pd.DataFrame | None = None) -> TableSchema:
+        """Return a schema with some continuous columns' transforms set (``"log"`` or ``""``).
+
+        Raises:
+            DataError: an unknown column or transform, a transform on a non-continuous column, or a
+                log of a column (in ``df``, when given) with values <= 0.
+        """
+        unknown = sorted(set(transforms) - {v.name for v in self.variables})
+        if unknown:
+            raise DataError(f"Unknown column(s) {unknown}: the table has {[v.name for v in self.variables]}.")
+        specs = []
+        for spec in self.variables:
+            transform = transforms.get(spec.name, spec.transform)
+            if transform not in TRANSFORMS:
+                raise DataError(
+                    f"Unknown transform {transform!r} for '{spec.name}': use one of {TRANSFORMS}."
+                )
+            if transform and spec.type is not VariableType.CONTINUOUS:
+                raise DataError(
+                    f"'{spec.name}' is {spec.type.value}: only continuous columns take a transform."
+                )
+            if transform == "log" and df is not None:
+                values = pd.to_numeric(df[spec.name], errors="coerce").dropna()
+                if (values <= 0).any():
+                    raise DataError(
+                        f"'{spec.name}' has values <= 0 (min {values.min():g}): a log needs positive values."
+                    )
+            specs.append(replace(spec, transform=transform))
         return TableSchema(tuple(specs))
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +167,35 @@ class TableSchema:
 def infer_schema(df: pd.DataFrame) -> TableSchema:
     """Propose a type for every column, with a plain-words reason."""
     return TableSchema(tuple(_infer_column(df[name], str(name)) for name in df.columns))
+
+
+def suggest_transforms(df: pd.DataFrame, schema: TableSchema) -> dict[str, str]:
+    """Continuous columns a log would help, each with the reason in plain words.
+
+    A column qualifies when all its values are positive, its skewness is above ``SKEW_TO_SUGGEST``
+    (strongly right-skewed: intensities, earnings, counts) and the log at least halves it. Columns
+    that already have a transform are left out.
+    """
+    offers = {}
+    for spec in schema.modeled:
+        if spec.type is not VariableType.CONTINUOUS or spec.transform:
+            continue
+        x = pd.to_numeric(df[spec.name], errors="coerce").dropna().to_numpy(dtype=float)
+        if len(x) < 20 or (x <= 0).any():
+            continue
+        skew, log_skew = _skewness(x), _skewness(np.log(x))
+        if skew > SKEW_TO_SUGGEST and abs(log_skew) <= skew / 2:
+            offers[spec.name] = (
+                f"positive and right-skewed (skewness {skew:.1f}, {log_skew:.1f} after a log): a log "
+                "transform makes it closer to symmetric; effects are still reported in its own units"
+            )
+    return offers
+
+
+def _skewness(x: np.ndarray) -> float:
+    centred = x - x.mean()
+    sd = centred.std()
+    return float((centred**3).mean() / sd**3) if sd > 0 else 0.0
 
 
 def _infer_column(col: pd.Series, name: str) -> VariableSpec:
@@ -137,6 +216,13 @@ def _infer_column(col: pd.Series, name: str) -> VariableSpec:
     if numeric:
         if _is_identifier(values, name):
             return VariableSpec(name, excluded, reason="identifier-like: a distinct integer on every row")
+        if _few_integer_levels(values):
+            return VariableSpec(
+                name,
+                VariableType.CONTINUOUS,
+                reason=f"whole numbers with {n_unique} levels: kept numeric (an ordered count or score); "
+                "choose categorical if the numbers are only labels",
+            )
         return VariableSpec(name, VariableType.CONTINUOUS, reason="numeric")
     as_numbers = pd.to_numeric(values, errors="coerce")
     if as_numbers.notna().all():
@@ -155,6 +241,11 @@ def _infer_column(col: pd.Series, name: str) -> VariableSpec:
     return VariableSpec(
         name, VariableType.CATEGORICAL, _sorted_levels(values), f"text with {n_unique} levels"
     )
+
+
+def _few_integer_levels(values: pd.Series) -> bool:
+    whole = pd.api.types.is_integer_dtype(values) or bool((values == values.round()).all())
+    return whole and values.nunique() <= MAX_CATEGORIES
 
 
 def _looks_like_dates(values: pd.Series) -> bool:
@@ -236,6 +327,7 @@ def data_fingerprint(df: pd.DataFrame, schema: TableSchema) -> str:
     """A stable hash of the modeled columns' names, types, levels and values (hex, 16 chars)."""
     h = hashlib.sha256()
     for spec in schema.modeled:
-        h.update(repr((spec.name, spec.type.value, spec.categories)).encode())
+        key = (spec.name, spec.type.value, spec.categories) + ((spec.transform,) if spec.transform else ())
+        h.update(repr(key).encode())
         h.update(pd.util.hash_pandas_object(df[spec.name], index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]

@@ -271,7 +271,7 @@ class Query:
         the row's parents (a lower-variance estimate of the same mean); otherwise the 0/1 indicator.
         """
         if not self.discrete:
-            return x[:, self.col] * self.encoder.scale_of(self.outcome) + self.encoder.means[self.outcome]
+            return self.encoder.to_user_units(self.outcome, x[:, self.col])
         binary = self.out_spec.type is VariableType.BINARY
         if not expected:
             hit = x[:, self.col] if binary else x[:, self.col + self.level_index]

@@ -371,7 +371,7 @@ def modifier_values(q: Query, x: torch.Tensor, i: int) -> np.ndarray:
     spec = q.encoder.specs[i]
     block = x[:, cols].double().cpu().numpy()
     if spec.type is VariableType.CONTINUOUS:
-        return block[:, 0] * q.encoder.stds[spec.name] + q.encoder.means[spec.name]
+        return q.encoder.to_user_units(spec.name, block[:, 0])
     if spec.type is VariableType.BINARY:
         return (block[:, 0] > 0.5).astype(int)
     return block.argmax(1)

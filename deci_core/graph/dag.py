@@ -100,6 +100,23 @@ def most_probable_dag(
     return greedy_dag(candidates, probs, required)
 
 
+def most_probable_skeleton_dag(
+    probs: np.ndarray, forbidden: np.ndarray, required: np.ndarray | None = None, threshold: float = 0.5
+) -> np.ndarray:
+    """Like :func:`most_probable_dag`, but a pair enters when it exists (either direction) with
+    probability > threshold, in its more probable direction (ties: the lower index as parent).
+
+    Where q has not settled an orientation (both directions below the threshold, their sum above it,
+    as with linear-Gaussian data) the edge still counts; the refinement starts from this graph.
+    """
+    p = np.where(np.asarray(forbidden, dtype=bool), 0.0, np.asarray(probs, dtype=float))
+    exists = p + p.T
+    upper = np.triu(np.ones_like(p, dtype=bool), 1)
+    lead = (p > p.T) | ((p == p.T) & upper)
+    merged = np.where(lead & (exists > threshold), exists, 0.0)
+    return most_probable_dag(merged, forbidden, required, threshold)
+
+
 def greedy_dag(candidates: np.ndarray, probs: np.ndarray, required: np.ndarray | None = None) -> np.ndarray:
     """Keep candidate edges in order of decreasing probability, dropping any that closes a cycle.
 

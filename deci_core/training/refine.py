@@ -11,10 +11,16 @@ small MLP and the model's noise model, all candidates batched in one set of tens
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
 Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
-outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of a cost
-per edge (``EDGE_COST_PER_ROW`` nats per row: sparser wins ties), is at least ``MIN_GAIN_NATS``,
-odds of about 20 to 1 in its favour. Fitted candidates are cached, so a move only costs the few
-conditionals it changes.
+outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of BIC's
+``sparsity * ½·log n`` nats per edge it adds, is at least ``log 20`` nats: odds of 20 to 1 in its
+favour (the rule, and how it scales with n, is :mod:`deci_core.training.evidence`). Fitted
+candidates are cached, so a move only costs the few conditionals it changes.
+
+Afterwards, every edge whose reversal leaves the Markov equivalence class unchanged is tested: when
+the member of the class with the edge reversed and the chosen graph do not differ in held-out
+likelihood at the 5% level (a paired test over rows), the data cannot tell the two directions apart
+(linear-Gaussian mechanisms do this), and the pair is marked not identifiable
+(:mod:`deci_core.training.identifiability`).
 """
 
 from __future__ import annotations
@@ -30,18 +36,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from deci_core.config import ModelConfig, TrainingConfig
-from deci_core.graph.dag import most_probable_dag, reachability
+from deci_core.graph.dag import most_probable_skeleton_dag, reachability
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.sem.functions import uniform_init
 from deci_core.sem.noise import make_noise
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.evidence import MIN_EVIDENCE_NATS, edge_cost_nats
+from deci_core.training.identifiability import unidentified_pairs
 from deci_core.training.imputation import Imputer
 from deci_core.training.loop import FitSummary, edge_probs, train
 from deci_core.training.objective import GraphPrior
 
-MIN_GAIN_NATS = 3.0
-EDGE_COST_PER_ROW = 0.005  # an edge must explain ~1% of its child's variance: -log(0.99) / 2 per row
 MIN_ROWS = 200
 FIT_STEPS = 400
 FIT_BATCH = 256
@@ -87,7 +93,8 @@ class ConditionalScores:
     Args:
         x: (N, C) encoded rows. col_var: (C,) the variable of each column.
         continuous: indices of the continuous variables (the only targets scored).
-        model_config: noise model of the candidates (the model's own).
+        model_config: noise model of the candidates (the model's own); its ``sparsity`` scales the
+            cost of an edge (see :mod:`deci_core.training.evidence`).
         seed: fixes the row split and every candidate's initial weights.
     """
 
@@ -106,11 +113,17 @@ class ConditionalScores:
         self.col_var, self.config, self.seed = col_var.long(), model_config, seed
         self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
         self.cache: dict[Candidate, float] = {}
-        self.edge_cost = EDGE_COST_PER_ROW * 2 * half
+        self.per_row: dict[Candidate, np.ndarray] = {}  # (rows,) held-out log-density of each row
+        self.rows = 2 * half  # every one of them scored once
+        self.edge_cost = edge_cost_nats(self.rows, model_config.sparsity)
         self.seconds_per_candidate: float | None = None  # measured (see seconds_for)
 
     def __call__(self, candidate: Candidate) -> float:
         return self.cache[candidate]
+
+    def rows_of(self, candidate: Candidate) -> np.ndarray:
+        """The candidate's held-out log-density of every row (rows,), in a fixed row order."""
+        return self.per_row[candidate]
 
     def seconds_for(self, candidates: set[Candidate]) -> float:
         """Predicted seconds to fit the candidates not yet cached.
@@ -129,7 +142,9 @@ class ConditionalScores:
         if not missing:
             return
         start = time.perf_counter()
-        self.cache.update(zip(missing, self._fit(missing), strict=True))
+        per_row = self._fit(missing)
+        self.per_row.update(zip(missing, per_row, strict=True))
+        self.cache.update((c, float(r.sum(dtype=np.float64))) for c, r in zip(missing, per_row, strict=True))
         if len(missing) >= CALIBRATION_BATCH:  # small batches are overhead-bound: they would mislead
             self.seconds_per_candidate = (time.perf_counter() - start) / len(missing)
 
@@ -160,16 +175,17 @@ class ConditionalScores:
             loss.backward()
             optimizer.step()
 
-    def _fit(self, candidates: list[Candidate]) -> list[float]:
-        k, device = len(candidates), self.halves[0].device
+    def _fit(self, candidates: list[Candidate]) -> list[np.ndarray]:
+        k = len(candidates)
         net, optimizer, generator = self._start(candidates)
         self._train(net, optimizer, generator, FIT_STEPS)
-        total = torch.zeros(k, device=device)
+        parts = []
         with torch.no_grad():  # copy 0 learned on half 0 and scores half 1, and vice versa
             for start in range(0, self.halves[0].shape[0], EVAL_CHUNK):
                 chunk = [h[start : start + EVAL_CHUNK] for h in reversed(self.halves)]
-                total += net.log_prob(*chunk).sum(1).view(2, k).sum(0)
-        return total.tolist()
+                parts.append(net.log_prob(*chunk).view(2, k, -1))
+        rows = torch.cat(parts, -1).transpose(0, 1).reshape(k, -1)  # (K, 2 * half): half 1, then half 0
+        return list(rows.cpu().numpy())  # float32: memory grows with candidates x rows
 
 
 def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -243,7 +259,7 @@ def refine(
         options = _affordable(rules.options(adj), adj, scores, deadline)
         scores.ensure({c for *_, after in options for c in _changed(adj, after)})
         gains = [_gain(adj, after, scores) for *_, after in options]
-        if not gains or max(gains) < MIN_GAIN_NATS:
+        if not gains or max(gains) < MIN_EVIDENCE_NATS:
             break
         best = int(np.argmax(gains))
         kind, i, j, after = options[best]
@@ -336,6 +352,8 @@ def _gain(before: np.ndarray, after: np.ndarray, scores: ConditionalScores) -> f
 
 
 ADAPT_STEPS = 400
+IDENTIFIABILITY_SHARE = 0.1  # of the refinement's time, kept for the identifiability test
+TIE_BREAK = 0.005
 
 
 def refine_fit(
@@ -349,27 +367,34 @@ def refine_fit(
     callbacks: Iterable[Callback] = (),
     observed: torch.Tensor | None = None,
     imputer: Imputer | None = None,
-) -> FitSummary:
-    """Refine q(G)'s most probable graph in place, within what is left of the time budget.
+) -> tuple[FitSummary, np.ndarray]:
+    """Refine q(G)'s most probable graph in place, within what is left of the time budget, and mark
+    the pairs whose direction the data cannot identify.
 
     Each pair a move changed gets its new state with probability ``sigmoid(gain)`` (the held-out
-    log-odds), the old states sharing the rest; the SEM then trains for ``ADAPT_STEPS`` steps with
-    q fixed, so its networks fit the new parent sets.
+    log-odds), the old states sharing the rest. Each marked pair keeps its probability of existing,
+    shared evenly between the two directions (a hair more to the refined graph's, which stays the
+    most probable DAG). The SEM then trains for ``ADAPT_STEPS`` steps with q fixed, so its networks
+    fit the new parent sets.
 
     Data with gaps (``observed`` and ``imputer``): the candidates are scored on the rows completed
     by one draw from the trained imputer (a single stochastic imputation keeps the spread a mean
     fill would shrink), and the adaptation keeps training the imputer with the SEM.
 
     Returns:
-        ``summary`` with the refinement's seconds added and ``refine_moves`` set.
+        ``summary`` with the refinement's seconds added and ``refine_moves`` set; and the (d, d)
+        symmetric bool mask of the pairs marked "direction not identifiable" (all False when the
+        refinement did not run).
     """
     start = time.perf_counter()
     continuous = [int(j) for j in sem.cont_idx]
+    d = graph.num_nodes
+    unidentified = np.zeros((d, d), dtype=bool)
     if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
-        return summary
+        return summary, unidentified
     probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
-    adjacency = most_probable_dag(probs, forbidden, required)
+    adjacency = most_probable_skeleton_dag(probs, forbidden, required)
     completed = _completed(x, observed, imputer, config.seed)
     scores = ConditionalScores(completed, sem.col_var, continuous, model_config, config.seed)
 
@@ -392,16 +417,32 @@ def refine_fit(
 
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
     deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
-    result = refine(adjacency, scores, forbidden, required, continuous, deadline, lambda moves: report())
+    search_deadline = start + (1 - IDENTIFIABILITY_SHARE) * (deadline - start)
+    result = refine(adjacency, scores, forbidden, required, continuous, search_deadline, lambda m: report())
     if result.moves:
         _apply(graph, probs, adjacency, result)
+    refined = result.adjacency
+    unidentified = unidentified_pairs(refined, scores, continuous, deadline) & ~(forbidden | forbidden.T)
+    _share_directions(graph, refined, unidentified)
+    if result.moves or unidentified.any():
         steps = ADAPT_STEPS
         adapt = replace(config, max_steps=steps, warmup_steps=steps, patience=0, seed=config.seed + 7)
         train(sem, x, adapt, graph=graph, prior=prior, observed=observed, imputer=imputer)
     report(done=True)
     seconds = summary.seconds + time.perf_counter() - start
-    edges = int((edge_probs(graph) > 0.5).sum())
-    return replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+    edges = int(refined.sum())
+    summary = replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+    return summary, unidentified
+
+
+def _share_directions(graph: EdgeLogits, adjacency: np.ndarray, unidentified: np.ndarray) -> None:
+    """Give each marked pair's existence probability to its two directions evenly (a tie broken
+    toward the DAG's own direction, by ``TIE_BREAK`` of the share)."""
+    probs = edge_probs(graph)
+    for i, j in zip(*np.nonzero(np.triu(unidentified)), strict=True):
+        exists = probs[i, j] + probs[j, i]
+        lead, other = (i, j) if adjacency[i, j] else (j, i)
+        graph.set_pair(int(lead), int(other), exists * (0.5 + TIE_BREAK), exists * (0.5 - TIE_BREAK))
 
 
 def _completed(

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP_DIR
+from ui.data_view import type_key
 from ui.state import STATE_KEY
 
 PAGE = "pages/1_Data.py"
@@ -98,11 +99,11 @@ def test_type_override_and_exclusion_rebuild_the_schema():
     at.button(key="data.sample.marketing").click().run()
     names = list(data(at).raw.columns)
     at.selectbox(key="data.type_column").select("discount").run()
-    at.selectbox(key=f"data.type_value.{names.index('discount')}").select("excluded").run()
+    at.selectbox(key=type_key(data(at), names.index("discount"))).select("excluded").run()
     at.button(key="data.type_apply").click().run()
     assert "discount" not in data(at).schema.names and data(at).schema["discount"].reason == "set by user"
     at.selectbox(key="data.type_column").select("season").run()
-    at.selectbox(key=f"data.type_value.{names.index('season')}").select("binary").run()
+    at.selectbox(key=type_key(data(at), names.index("season"))).select("binary").run()
     at.button(key="data.type_apply").click().run()
     assert any("binary needs exactly 2" in e.value for e in at.error)
     assert data(at).schema["season"].type.value == "categorical"  # unchanged after the refusal
@@ -187,3 +188,17 @@ def test_an_unexpected_failure_is_an_apology_not_a_traceback(monkeypatch):
     assert not at.exception
     assert any("Sorry, something went wrong while summarising the table" in e.value for e in at.error)
     assert data(at).name == "marketing"  # the data stays loaded
+
+
+def test_a_skewed_positive_column_is_offered_a_log_recorded_in_the_schema():
+    rng = np.random.default_rng(0)
+    income, age = np.exp(rng.normal(size=200)).round(3), rng.normal(40, 10, 200).round(1)
+    frame = pd.DataFrame({"income": income, "age": age})
+    at = upload(open_page(), "skewed.csv", frame.to_csv(index=False).encode())
+    offers = [i.value for i in at.info if "Transform offered" in i.value]
+    assert len(offers) == 1 and "income" in offers[0] and "skewness" in offers[0]  # markdown-escaped text
+    at.button(key="data.log.0").click().run()
+    assert data(at).schema["income"].transform == "log"
+    assert any("modelled as log" in c.value for c in at.caption)
+    at.button(key="data.unlog.0").click().run()
+    assert data(at).schema["income"].transform == ""

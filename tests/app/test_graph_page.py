@@ -226,3 +226,26 @@ def test_nodes_carry_variable_type_and_treatment_outcome_role():
     assert info["a"]["role"] == "treatment" and info["c"]["role"] == "outcome" and info["b"]["role"] == ""
     assert info["b"]["kind"] == data.schema["b"].type.value == "continuous"
     assert node_info(AppState(), ("x",)) == [{"id": "x", "kind": "", "role": ""}]
+
+
+def test_edges_whose_direction_is_not_identifiable_get_a_legend(monkeypatch):
+    from types import SimpleNamespace
+
+    import ui.graph_editor_view as editor_view
+    from deci_core.graph.posterior import GraphPosterior
+
+    at = import_graph(open_graph_page(), json.dumps(GRAPH))
+    assert not any("not identifiable" in c.value for c in at.caption)
+    off = np.zeros((4, 4), dtype=bool)
+    unidentified = off.copy()
+    unidentified[0, 1] = unidentified[1, 0] = True
+    probs = np.zeros((4, 4))
+    probs[0, 1], probs[1, 0], probs[1, 2] = 0.5, 0.49, 0.99
+    posterior = GraphPosterior(("a", "b", "c", "d"), probs, off, off, unidentified)
+    fitted = SimpleNamespace(graph_posterior_=posterior)
+    monkeypatch.setattr(editor_view, "discovered_model", lambda state: fitted)
+    at.run()
+    assert not at.exception
+    legend = [c.value for c in at.caption if "not identifiable" in c.value]
+    assert len(legend) == 1 and "add domain knowledge to orient it" in legend[0]
+    assert "a – b" in legend[0] and "b – c" not in legend[0]

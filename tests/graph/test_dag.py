@@ -38,3 +38,15 @@ def test_greedy_dag_keeps_required_edges_first():
     required[2, 0] = True
     dag = greedy_dag(probs > 0.5, probs, required)
     assert dag[2, 0] and dag[0, 1] and not dag[1, 2]
+
+
+def test_the_refinements_start_keeps_a_pair_whose_orientation_q_left_open():
+    from deci_core.graph.dag import most_probable_dag, most_probable_skeleton_dag
+
+    p = np.array([[0, 0.45, 0], [0.44, 0, 0.7], [0, 0.1, 0]])
+    none = np.zeros((3, 3), dtype=bool)
+    assert most_probable_dag(p, none).sum() == 1  # 0.45 / 0.44: neither direction above 0.5
+    assert most_probable_skeleton_dag(p, none).astype(int).tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+    forbidden = none.copy()
+    forbidden[0, 1] = True  # the pair then rests on 1 -> 0 alone (0.44): not above 0.5
+    assert not most_probable_skeleton_dag(p, forbidden)[:, 0].any()

@@ -84,7 +84,7 @@ def test_each_estimate_shows_the_value_objects_numbers(report):
         view = effect_view(item, index)
         assert (view.value, view.low, view.high, view.graph_share) == (est.value, low, high, est.graph_share)
     first = _effect_block(html, "dose-recovery")
-    assert "data-linear-value='0.4102'" in first and "agrees with" in first
+    assert "data-linear-value='0.4102'" in first and "DECI and the linear regression agree:" in first
     assert "few rows with dose = 1" in first  # the engine's caveats
     assert "On the 2 different graphs considered, the effect ranges from 0.4 to 0.45." in first
     assert "cate" in first and "chart-" in first  # the CATE chart of the first estimate
