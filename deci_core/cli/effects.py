@@ -23,10 +23,10 @@ categorical's by label. ``--condition X=v`` conditions on a value, ``X=low..high
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any
 
 from deci_core.cli.main import add_na_values, load_run, read_csv, register
+from deci_core.data.plain import finite_or_none
 from deci_core.effects.doubly_robust import disagreement, doubly_robust
 from deci_core.effects.individual import counterfactual, individual_effects
 from deci_core.effects.methods import training_rows
@@ -117,7 +117,7 @@ def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = 
             data_rows=training_rows(model),
         )
         if method == "sem":
-            return _finite({**sem.to_dict(), "method_used": "sem"})
+            return finite_or_none({**sem.to_dict(), "method_used": "sem"})
     if not args.data:
         raise EffectQueryError(f"--method {method} estimates on the data: give it with --data DATA.csv.")
     dr = doubly_robust(
@@ -134,9 +134,9 @@ def ate_command(args: argparse.Namespace, conditioning: dict[str, Any] | None = 
             "num_samples": dr.num_rows,
             "estimand": query.estimand,
         }
-        return _finite({**head, **dr_dict, "method_used": "dr"})
+        return finite_or_none({**head, **dr_dict, "method_used": "dr"})
     conflict = disagreement(sem.value, sem.std_error, dr)
-    return _finite({**sem.to_dict(), "dr": dr_dict, "disagreement": conflict, "method_used": "all"})
+    return finite_or_none({**sem.to_dict(), "dr": dr_dict, "disagreement": conflict, "method_used": "all"})
 
 
 @register("cate", "Conditional average treatment effect given modifier values.", _cate_args)
@@ -161,7 +161,7 @@ def counterfactual_command(args: argparse.Namespace) -> dict[str, Any]:
         outcome_level=args.outcome_level,
         abduction_draws=args.abduction_draws,
     )
-    return _finite({**cf.to_dict(), "row": args.row})
+    return finite_or_none({**cf.to_dict(), "row": args.row})
 
 
 @register("ite", "Every row's individual effect, written to a CSV.", _ite_args)
@@ -180,7 +180,7 @@ def ite_command(args: argparse.Namespace) -> dict[str, Any]:
         result.table.to_csv(args.out, index=False)
     except OSError as exc:
         raise EffectQueryError(f"Could not write '{args.out}': {exc.strerror or exc}.") from exc
-    return _finite({**result.summary(), "out": str(args.out)})
+    return finite_or_none({**result.summary(), "out": str(args.out)})
 
 
 def _trajectory(model: Any, args: argparse.Namespace, horizon: int | None, conditioning: Any) -> dict:
@@ -201,7 +201,7 @@ def _trajectory(model: Any, args: argparse.Namespace, horizon: int | None, condi
         num_samples=args.num_samples or 1000,
         seed=args.seed,
     )
-    return _finite(effect.to_dict())
+    return finite_or_none(effect.to_dict())
 
 
 def _query(args: argparse.Namespace, conditioning: dict[str, Any] | None = None) -> EffectQuery:
@@ -238,12 +238,3 @@ def _assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _finite(value: Any) -> Any:
-    """NaN / inf -> None, recursively, so stdout is strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value

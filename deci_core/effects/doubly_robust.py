@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from deci_core.data.plain import finite_or_none
 from deci_core.data.schema import VariableType
 from deci_core.effects.adjustment import AdjustmentSets, adjustment_sets
 from deci_core.effects.estimate import _digits
@@ -125,7 +126,7 @@ class DoublyRobustResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return _finite(
+        return finite_or_none(
             {
                 "query": self.query.to_dict(),
                 "learners": {k: v.to_dict() for k, v in self.learners.items()},
@@ -361,14 +362,6 @@ def disagreement(sem_value: float, sem_se: float, dr: DoublyRobustResult) -> str
     )
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 __all__ = ["ESTIMANDS", "LEARNERS", "DoublyRobustResult", "LearnerEstimate", "disagreement", "doubly_robust"]

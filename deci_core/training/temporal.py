@@ -36,7 +36,8 @@ from deci_core.training.objective import GraphPrior
 HISTORY_BANK = 256
 EDGE_COST_PER_ROW = 0.09
 """The prior cost per temporal edge in nats per row, at the default ``ModelConfig.sparsity`` (1: the
-static model's BIC unit, which the temporal model does not use yet; the sparsity scales this). A temporal graph has (K+1) d^2 candidate edges; measured on our generated Lorenz-96 series
+static model's BIC unit, which the temporal model does not use yet; the sparsity scales this).
+A temporal graph has (K+1) d^2 candidate edges; measured on our generated Lorenz-96 series
 (F = 10, d = 10, T = 1,000, K = 1, 90 s): the static 0.03 kept 30 false lagged edges (second
 neighbours, which sampling the ODE every 0.1 makes weakly predictive) and 0.1 kept 5, losing no true
 edge (bench/RESULTS.md, "Time series")."""
