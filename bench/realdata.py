@@ -1,7 +1,7 @@
 """Public real-data benchmark: DECI beside PC, GES, DirectLiNGAM and DAGMA-linear on published networks
 and the Tübingen cause-effect pairs, all read from files shipped inside registry packages.
 
-Cases (never the data sets kept for the final evaluation: no Sachs, ecoli70, asia, child):
+Cases (never the data sets kept for the final evaluation; see DEVELOPERS.md):
 - pgmpy 1.1.2 linear-Gaussian networks magic-niab (44 nodes), magic-irri (64), arth150 (107), sampled
   with pgmpy's own ``simulate`` (n = 2,000, seed 0), from ``pgmpy/utils/example_models/*.json``;
 - pgmpy's discrete networks alarm, insurance, hepar2 (n = 5,000, seed 0), from ``*.bif.gz``;

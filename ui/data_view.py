@@ -9,6 +9,7 @@ entity-escaped. A rejected upload shows an error and leaves the loaded dataset i
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -17,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from deci_core.data.profiling import Profile, correlation_matrix, profile_table
-from deci_core.data.schema import VariableType, infer_schema, suggest_transforms
+from deci_core.data.schema import TableSchema, VariableType, infer_schema, suggest_transforms
 from deci_core.data.tables import (
     MAX_UPLOAD_MB,
     SUPPORTED_SUFFIXES,
@@ -221,15 +222,9 @@ def render_transform_offers(state: AppState) -> None:
 
 def set_transform(state: AppState, column: str, transform: str) -> bool:
     """Set one continuous column's transform ("log" or ""); errors keep the schema as it was."""
-    data = state.data
-    try:
-        schema = data.schema.with_transforms({column: transform}, data.raw)
-    except DeciError as exc:
-        st.session_state["data.type_error"] = md_escape(str(exc))
-        return False
-    state.set_data(replace(data, schema=schema))
-    st.session_state.pop("data.type_error", None)
-    return True
+    return _set_schema(
+        state, "changing a column transform", lambda d: d.schema.with_transforms({column: transform}, d.raw)
+    )
 
 
 def type_key(data: LoadedData, index: int) -> str:
@@ -265,14 +260,21 @@ def _num(value: float) -> str:
 
 def set_type(state: AppState, column: str, new_type: str) -> bool:
     """Retype one column (choose 'excluded' to leave it out); errors keep the schema as it was."""
+    return _set_schema(
+        state, "changing a column type", lambda d: d.schema.with_types({column: new_type}, d.raw)
+    )
+
+
+def _set_schema(state: AppState, action: str, edit: Callable[[LoadedData], TableSchema]) -> bool:
+    """Apply one schema edit to the loaded data; a refusal is kept for :func:`render_type_error`."""
     data = state.data
     try:
-        schema = data.schema.with_types({column: new_type}, data.raw)
+        schema = edit(data)
     except DeciError as exc:
         st.session_state["data.type_error"] = md_escape(str(exc))
         return False
     except Exception as exc:  # noqa: BLE001 - the boundary is the point
-        st.session_state["data.type_error"] = md_escape(describe_unexpected("changing a column type", exc))
+        st.session_state["data.type_error"] = md_escape(describe_unexpected(action, exc))
         return False
     state.set_data(replace(data, schema=schema))
     st.session_state.pop("data.type_error", None)

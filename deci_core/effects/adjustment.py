@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 
 from deci_core.effects.query import GraphDraws
-from deci_core.graph.dag import descendants, has_path
+from deci_core.graph.dag import causal_path_nodes, descendants, has_path
 
 
 def optimal_adjustment_set(adj: np.ndarray, t: int, y: int) -> tuple[int, ...] | None:
@@ -30,14 +30,7 @@ def optimal_adjustment_set(adj: np.ndarray, t: int, y: int) -> tuple[int, ...] |
     adj = np.asarray(adj, dtype=bool)
     if not has_path(adj, t, y):
         return None
-    below_t = descendants(adj, t)
-    ancestors_y = np.array([has_path(adj, i, y) for i in range(len(adj))]) | (np.arange(len(adj)) == y)
-    causal = below_t & ancestors_y
-    causal[t] = False
-    forbidden = np.zeros(len(adj), dtype=bool)
-    for c in np.flatnonzero(causal):
-        forbidden |= descendants(adj, c)
-        forbidden[c] = True
+    causal, forbidden = _causal_and_forbidden(adj, t, y)
     forbidden[t] = True
     parents = adj[:, causal].any(axis=1)
     chosen = tuple(int(i) for i in np.flatnonzero(parents & ~forbidden))
@@ -51,14 +44,7 @@ def is_backdoor_set(adj: np.ndarray, t: int, y: int, z: tuple[int, ...]) -> bool
     (no mediator, no descendant collider) and z d-separates t from y once the first edges of the
     proper causal paths are removed (Shpitser, VanderWeele & Robins 2010, generalised backdoor)."""
     adj = np.asarray(adj, dtype=bool)
-    below_t = descendants(adj, t)
-    ancestors_y = np.array([has_path(adj, i, y) for i in range(len(adj))]) | (np.arange(len(adj)) == y)
-    causal = below_t & ancestors_y
-    causal[t] = False
-    forbidden = np.zeros(len(adj), dtype=bool)
-    for c in np.flatnonzero(causal):
-        forbidden |= descendants(adj, c)
-        forbidden[c] = True
+    causal, forbidden = _causal_and_forbidden(adj, t, y)
     if any(forbidden[i] for i in z) or t in z or y in z:
         return False
     graph = nx.DiGraph()
@@ -66,6 +52,16 @@ def is_backdoor_set(adj: np.ndarray, t: int, y: int, z: tuple[int, ...]) -> bool
     graph.add_edges_from((int(i), int(j)) for i, j in zip(*np.nonzero(adj), strict=True))
     graph.remove_edges_from([(t, int(c)) for c in np.flatnonzero(causal) if adj[t, c]])
     return bool(nx.is_d_separator(graph, {t}, {y}, set(z)))
+
+
+def _causal_and_forbidden(adj: np.ndarray, t: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+    """(d,) bool masks: the nodes on proper causal paths t -> y, and those plus their descendants
+    (no adjustment set may contain them)."""
+    causal = causal_path_nodes(adj, t, y)
+    forbidden = causal.copy()
+    for c in np.flatnonzero(causal):
+        forbidden |= descendants(adj, c)
+    return causal, forbidden
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from deci_core.effects.query import (
     outside_support,
     weighted_quantiles,
 )
-from deci_core.graph.dag import descendants, has_path
+from deci_core.graph.dag import causal_path_nodes, has_path
 
 _METHOD = "abduction of each row's noise, then do(T=a) and do(T=b), on each sampled graph"
 IMPUTATION_DRAWS = 16
@@ -187,7 +187,9 @@ def individual_effects(
             continue
         adj = q.adjacency(graph)
         gen = torch.Generator(device=q.device).manual_seed(int(seed) + g)
-        changing = _changing(graph, q.t, q.y)
+        # only what do(T) can change and that can change Y is recomputed (bench/RESULTS.md, "Effects on
+        # real data"): every other variable keeps its factual value in both arms
+        changing = causal_path_nodes(graph, q.t, q.y)
         k_graph = k if rows.has_gaps or _any_discrete(q, changing) else 1
         for start in range(0, len(df), batch_rows):
             xb = rows.slice(start, start + batch_rows)
@@ -253,17 +255,6 @@ class _Rows:
         if self.imputer is None:
             return x
         return self.imputer.sample(x, self.observed.repeat(k, 1), generator)[0]
-
-
-def _changing(graph: np.ndarray, t: int, y: int) -> np.ndarray:
-    """(d,) bool: the variables do(T) can change that can change Y, ``de(T) ∩ (an(Y) ∪ {Y})``.
-
-    Speed (bench/RESULTS.md, "Effects on real data"): every other variable keeps its factual value
-    in both arms (abduction reproduces it exactly), so the arms' SEM pass computes only these."""
-    below_t = descendants(graph, t)
-    above_y = descendants(np.asarray(graph).T, y)
-    above_y[y] = True
-    return below_t & above_y
 
 
 def _any_discrete(q: Query, nodes: np.ndarray) -> bool:

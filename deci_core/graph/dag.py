@@ -86,6 +86,17 @@ def descendants(adjacency: np.ndarray, i: int) -> np.ndarray:
     return seen
 
 
+def causal_path_nodes(adjacency: np.ndarray, t: int, y: int) -> np.ndarray:
+    """(d,) bool: the nodes on a directed path t -> ... -> y, t excluded, y included when the path
+    exists: ``de(t) ∩ (an(y) ∪ {y})``."""
+    adj = np.asarray(adjacency, dtype=bool)
+    above_y = descendants(adj.T, y)
+    above_y[y] = True
+    nodes = descendants(adj, t) & above_y
+    nodes[t] = False
+    return nodes
+
+
 def has_path(adjacency: np.ndarray, i: int, j: int) -> bool:
     """True when the graph has a directed path i -> ... -> j."""
     return bool(descendants(adjacency, i)[j])
