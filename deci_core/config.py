@@ -165,6 +165,9 @@ class TrainingConfig(_Config):
         patience: stop early when no edge probability moved by more than 0.02 over this many steps
             and the expected graph is acyclic (0 disables).
         progress_every: steps between progress callbacks (edge probabilities included).
+        weight_decay: decoupled weight decay (AdamW-style, per step ``w -= lr * weight_decay * w``) on
+            the weight matrices of the SEM's networks (not biases, not the noise model). 0 in
+            discovery; fixed-graph refits use ``training.fixed_graph.WEIGHT_DECAY``.
         device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
         num_threads: CPU threads for torch during fit; ``None`` means ``max(1, min(4, cpu_count // 2))``
             (half the cores: leaves room for the app, and on a busy 2-core machine one thread ran a
@@ -187,6 +190,7 @@ class TrainingConfig(_Config):
     al_rho: float = 1.0
     patience: int = 800
     progress_every: int = 25
+    weight_decay: float = 0.0
     device: str = "auto"
     num_threads: int | None = None
 
@@ -203,6 +207,7 @@ class TrainingConfig(_Config):
             "warmup_steps >= 0, 0 <= noise_shape_delay <= 1.",
         )
         _check(self.patience >= 0 and self.progress_every >= 1, "patience >= 0 and progress_every >= 1.")
+        _check(self.weight_decay >= 0, "weight_decay must be >= 0.")
         _check(
             self.device in ("auto", "cpu", "cuda"), f"device must be auto, cpu or cuda, got {self.device!r}."
         )

@@ -53,6 +53,10 @@ class NodeMLPs(nn.Module):
         self.w_out = nn.Parameter(uniform_init((d, hidden, out_width), hidden, generator))
         self.b_out = nn.Parameter(torch.zeros(d, out_width))
 
+    def weight_matrices(self) -> list[nn.Parameter]:
+        """The networks' weight matrices (not biases): what weight decay shrinks."""
+        return [self.w_in, *self.w_hidden, self.w_out]
+
     def forward(
         self, x: torch.Tensor, adjacency: torch.Tensor, nodes: torch.Tensor | None = None
     ) -> torch.Tensor:

@@ -62,6 +62,20 @@ class FitSummary:
         return asdict(self)
 
 
+def _sem_groups(sem: SEM, config: TrainingConfig) -> list[dict[str, Any]]:
+    """Optimizer groups of the SEM: its network weights decayed by ``config.weight_decay`` (when > 0
+    and the SEM has static networks), everything else undecayed."""
+    weights = getattr(sem.functions, "weight_matrices", None) if config.weight_decay > 0 else None
+    if weights is None:
+        return [{"params": sem.parameters(), "lr": config.learning_rate}]
+    decayed = {id(p) for p in weights()}
+    rest = [p for p in sem.parameters() if id(p) not in decayed]
+    return [
+        {"params": rest, "lr": config.learning_rate},
+        {"params": weights(), "lr": config.learning_rate, "weight_decay": config.weight_decay},
+    ]
+
+
 def train(
     sem: SEM,
     x: torch.Tensor,
@@ -99,12 +113,12 @@ def train(
     device = x.device
     gen_cpu = torch.Generator().manual_seed(config.seed)
     gen_dev = torch.Generator(device=device).manual_seed(config.seed + 1)
-    groups = [{"params": sem.parameters(), "lr": config.learning_rate}]
+    groups = _sem_groups(sem, config)
     if graph is not None:
         groups.append({"params": graph.parameters(), "lr": config.graph_learning_rate})
     if imputer is not None:
         groups.append({"params": imputer.parameters(), "lr": config.learning_rate})
-    optimizer = torch.optim.Adam(groups)
+    optimizer = torch.optim.Adam(groups, decoupled_weight_decay=True)
     lagrangian = AugmentedLagrangian(rho=config.al_rho)
     state = _RunState(config, time.perf_counter())
     batch = config.batch_size  # drawn with replacement, so small tables work too
