@@ -24,11 +24,13 @@ from deci_core.data.windows import (
     ordered_series,
     spacing_report,
 )
+from deci_core.samples.timeseries import load_ts_sample
 from ui.data_state import LoadedData
 from ui.jobs import Job, start_job
 from ui.state import AppState
 from ui.ts_state import TemporalState
 
+SAMPLE_LAYOUT = ("week", "shop")  # the time-series samples' time and series columns
 MAX_LAGS = 5  # the suggestion's cap (the engine's default_lags)
 ACF_LAGS = 10
 
@@ -71,6 +73,14 @@ def suggest_lags(data: LoadedData, layout: TimeSeriesLayout) -> LagSuggestion:
     else:
         why = f"the autocorrelation of '{name}' falls below half its lag-1 value at lag {k}"
     return LagSuggestion(k, f"K = {k} suggested: {why} (the slowest-decaying variable sets K).")
+
+
+def ts_sample_data(name: str) -> LoadedData:
+    """A time-series sample, loaded with its layout on and K suggested from the data."""
+    raw = load_ts_sample(name)
+    data = LoadedData(name, raw, infer_schema(raw), source="sample")
+    base = TimeSeriesLayout(SAMPLE_LAYOUT[0], SAMPLE_LAYOUT[1])
+    return with_layout(data, replace(base, lags=min(2, suggest_lags(data, base).lags)))
 
 
 def with_layout(data: LoadedData, layout: TimeSeriesLayout | None) -> LoadedData:
