@@ -62,8 +62,11 @@ def variables(data: LoadedData, layout: TimeSeriesLayout) -> list[str]:
 def suggest_lags(data: LoadedData, layout: TimeSeriesLayout) -> LagSuggestion:
     """The engine's default K, with the variable that sets it (continuous ones only)."""
     table = data.raw[list(dict.fromkeys([*variables(data, layout), *layout.columns]))]
-    per = {n: default_lags(table, layout, [n], MAX_LAGS) for n in variables(data, layout)
-           if pd.api.types.is_numeric_dtype(table[n])}
+    per = {
+        n: default_lags(table, layout, [n], MAX_LAGS)
+        for n in variables(data, layout)
+        if pd.api.types.is_numeric_dtype(table[n])
+    }
     if not per:
         return LagSuggestion(1, "K = 1: no continuous variable to read an autocorrelation from.")
     name = max(per, key=per.get)
@@ -147,16 +150,29 @@ def series_history(data: LoadedData, series: str, until: Any) -> pd.DataFrame:
     return part[part[layout.time_column] <= until]
 
 
-def start_trajectory(temporal: TemporalState, model: Any, query: dict[str, Any], settings: dict[str, Any],
-                     history: pd.DataFrame | None = None, start: str | None = None) -> Job:
+def start_trajectory(
+    temporal: TemporalState,
+    model: Any,
+    query: dict[str, Any],
+    settings: dict[str, Any],
+    history: pd.DataFrame | None = None,
+    start: str | None = None,
+) -> Job:
     """Simulate Y's trajectory after do(X) in the background; the result lands in ``temporal``.
 
     ``query``: treatment, outcome, treatment_value, control_value (None: no intervention), horizon,
     hold. ``history``: one series' past (None: the training histories); ``start`` says which, in words.
     """
     temporal.message = None
-    temporal.job = start_job("simulating the trajectory", _trajectory, model=model, query=query,
-                             settings=settings, history=history, start=start)
+    temporal.job = start_job(
+        "simulating the trajectory",
+        _trajectory,
+        model=model,
+        query=query,
+        settings=settings,
+        history=history,
+        start=start,
+    )
     return temporal.job
 
 

@@ -87,8 +87,10 @@ class TemporalState:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], fingerprint: str | None) -> TemporalState:
-        versions = [(str(label), tuple((p, c, int(lag), dec) for p, c, lag, dec in ds)) for label, ds in
-                    d.get("versions") or [["start", []]]]
+        versions = [
+            (str(label), tuple((p, c, int(lag), dec) for p, c, lag, dec in ds))
+            for label, ds in d.get("versions") or [["start", []]]
+        ]
         current = min(int(d.get("current", 0)), len(versions) - 1)
         return cls(fingerprint, versions, current, report_items=list(d.get("report_items") or []))
 

@@ -41,8 +41,12 @@ def render_time_series(state: AppState) -> None:
         return
     st.subheader("Time series")
     key = f"data.ts.{data.load_id}"
-    on = st.toggle("Analyse as time series", value=data.layout is not None, key=f"{key}.on",
-                   help="Learn lagged effects (x at t-1, t-2, … causes y at t) and instantaneous ones.")
+    on = st.toggle(
+        "Analyse as time series",
+        value=data.layout is not None,
+        key=f"{key}.on",
+        help="Learn lagged effects (x at t-1, t-2, … causes y at t) and instantaneous ones.",
+    )
     if not on:
         if data.layout is not None:
             state.set_data(ts.with_layout(data, None))
@@ -81,23 +85,47 @@ def _layout_widgets(data: LoadedData, guess, layout: TimeSeriesLayout, key: str)
     columns = list(data.raw.columns)
     times = list(dict.fromkeys([*guess.time_columns, layout.time_column]))
     c1, c2, c3 = st.columns(3)
-    time = c1.selectbox("Time column", times, index=times.index(layout.time_column), key=f"{key}.time",
-                        help="Dates or numbers that increase within each series.")
+    time = c1.selectbox(
+        "Time column",
+        times,
+        index=times.index(layout.time_column),
+        key=f"{key}.time",
+        help="Dates or numbers that increase within each series.",
+    )
     options = [None, *[c for c in dict.fromkeys([*guess.series_columns, *columns]) if c != time]]
-    series = c2.selectbox("Series column (one series per value)", options,
-                          index=options.index(layout.series_column) if layout.series_column in options else 0,
-                          format_func=lambda c: "none: one long series" if c is None else str(c),
-                          key=f"{key}.series")
+    series = c2.selectbox(
+        "Series column (one series per value)",
+        options,
+        index=options.index(layout.series_column) if layout.series_column in options else 0,
+        format_func=lambda c: "none: one long series" if c is None else str(c),
+        key=f"{key}.series",
+    )
     suggestion = _suggestion(data, time, series)
-    lags = int(c3.number_input("Lags K (the maximum lag)", 1, 20, int(layout.lags or suggestion.lags),
-                               key=f"{key}.lags", help="Effects from up to K steps back are learned."))
+    lags = int(
+        c3.number_input(
+            "Lags K (the maximum lag)",
+            1,
+            20,
+            int(layout.lags or suggestion.lags),
+            key=f"{key}.lags",
+            help="Effects from up to K steps back are learned.",
+        )
+    )
     st.caption(md_escape(suggestion.reason) + (" You chose another K." if lags != suggestion.lags else ""))
     g1, g2 = st.columns([2, 1])
-    gap = g1.radio("Gaps and uneven steps", list(GAP_POLICIES), index=GAP_POLICIES.index(layout.gap_policy),
-                   format_func=GAP_WORDS.get, key=f"{key}.gap")
-    instantaneous = not g2.checkbox("No instantaneous effects", value=not layout.instantaneous,
-                                    key=f"{key}.no_instant",
-                                    help="Only lagged effects: nothing at time t causes anything else at t.")
+    gap = g1.radio(
+        "Gaps and uneven steps",
+        list(GAP_POLICIES),
+        index=GAP_POLICIES.index(layout.gap_policy),
+        format_func=GAP_WORDS.get,
+        key=f"{key}.gap",
+    )
+    instantaneous = not g2.checkbox(
+        "No instantaneous effects",
+        value=not layout.instantaneous,
+        key=f"{key}.no_instant",
+        help="Only lagged effects: nothing at time t causes anything else at t.",
+    )
     label = "Use as time series" if data.layout is None else "Apply the changes"
     if st.button(label, key=f"{key}.apply", type="primary" if data.layout is None else "secondary"):
         return TimeSeriesLayout(time, series, lags, gap, instantaneous)
@@ -117,8 +145,11 @@ def _render_spacing(data: LoadedData) -> None:
     except DeciError as exc:
         st.error(md_escape(str(exc)))
         return
-    words = {"drop": "their windows are left out", "resample": "each series is resampled onto the step",
-             "error": "discovery will stop until you choose"}[data.layout.gap_policy]
+    words = {
+        "drop": "their windows are left out",
+        "resample": "each series is resampled onto the step",
+        "error": "discovery will stop until you choose",
+    }[data.layout.gap_policy]
     if report.regular:
         st.success(md_escape("Spacing: " + report.sentence()))
     else:
@@ -135,29 +166,50 @@ def render_series_charts(data: LoadedData) -> None:
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(over_time_figure(series, data.layout, ts.variables(data, data.layout)),
-                        key="data.ts.over_time")
+        st.plotly_chart(
+            over_time_figure(series, data.layout, ts.variables(data, data.layout)), key="data.ts.over_time"
+        )
     with right:
         n = max(len(data.fit_table), 1)
         st.plotly_chart(acf_figure(acf, 2 / np.sqrt(n), data.layout.lags), key="data.ts.acf")
-        st.caption("Autocorrelation, averaged over the series; the band is ±2/√n (no correlation). "
-                   "The dotted line marks K.")
+        st.caption(
+            "Autocorrelation, averaged over the series; the band is ±2/√n (no correlation). "
+            "The dotted line marks K."
+        )
 
 
 def over_time_figure(
     series: dict[str, pd.DataFrame], layout: TimeSeriesLayout, names: list[str]
 ) -> go.Figure:
     """One panel per variable, one line per series (the first few)."""
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[_e(n) for n in names])
+    fig = make_subplots(
+        rows=len(names),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[_e(n) for n in names],
+    )
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
     for i, name in enumerate(names, start=1):
         for k, (key, part) in enumerate(series.items()):
-            fig.add_trace(go.Scatter(x=part[layout.time_column], y=part[name], mode="lines", name=_e(key),
-                                     line=dict(color=colors[k % len(colors)], width=1.3),
-                                     legendgroup=_e(key), showlegend=i == 1), row=i, col=1)
-    fig.update_layout(title=f"Each variable over {_e(layout.time_column)} (first {len(series)} series)",
-                      height=140 + 150 * len(names), margin=dict(l=40, r=20, t=70, b=40))
+            fig.add_trace(
+                go.Scatter(
+                    x=part[layout.time_column],
+                    y=part[name],
+                    mode="lines",
+                    name=_e(key),
+                    line=dict(color=colors[k % len(colors)], width=1.3),
+                    legendgroup=_e(key),
+                    showlegend=i == 1,
+                ),
+                row=i,
+                col=1,
+            )
+    fig.update_layout(
+        title=f"Each variable over {_e(layout.time_column)} (first {len(series)} series)",
+        height=140 + 150 * len(names),
+        margin=dict(l=40, r=20, t=70, b=40),
+    )
     return fig
 
 
@@ -168,6 +220,11 @@ def acf_figure(acf: pd.DataFrame, band: float, lags: int | None) -> go.Figure:
     fig.add_hrect(y0=-band, y1=band, fillcolor="grey", opacity=0.15, line_width=0)
     if lags:
         fig.add_vline(x=lags, line_dash="dot")
-    fig.update_layout(title="Autocorrelation by lag", xaxis_title="lag", yaxis_title="autocorrelation",
-                      yaxis_range=[-1, 1], margin=dict(l=40, r=20, t=50, b=40))
+    fig.update_layout(
+        title="Autocorrelation by lag",
+        xaxis_title="lag",
+        yaxis_title="autocorrelation",
+        yaxis_range=[-1, 1],
+        margin=dict(l=40, r=20, t=50, b=40),
+    )
     return fig
