@@ -143,11 +143,11 @@ def acf_frame(data: LoadedData, max_lag: int = ACF_LAGS) -> pd.DataFrame:
 
 
 def series_history(data: LoadedData, series: str, until: Any) -> pd.DataFrame:
-    """One series' rows up to and including time ``until`` (a per-series what-if starts there)."""
+    """One series' rows before time ``until``: a per-series what-if intervenes at ``until``."""
     layout = data.layout
     parts = dict(ordered_series(data.fit_table, layout))
     part = parts[str(series)]
-    return part[part[layout.time_column] <= until]
+    return part[part[layout.time_column] < until]
 
 
 def start_trajectory(
