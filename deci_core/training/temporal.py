@@ -8,18 +8,19 @@ augmented Lagrangian (on ``G[0]`` only), callbacks, cancellation and budgets are
 
 Prior: ``EDGE_COST_PER_ROW * ModelConfig.sparsity`` per edge (below).
 
-Constraints: a forbidden edge (also from tiers, roots and leaves) is forbidden at every lag; a
-variable's lagged self edges are always allowed; ``layout.instantaneous=False`` forbids all of
-``G[0]``; ``layout.lags`` is the maximum lag. Per-lag decisions come on the layout
-(``forbidden_lagged`` / ``required_lagged``: ``(parent, child, lag)``, lag 0 instantaneous); the
-static ``Constraints.required`` (which lag?) and soft beliefs are not supported on time series yet
-(a ConstraintError says so).
+Constraints: a forbidden edge (also from roots and leaves) is forbidden at every lag; tiers order
+the variables within a time step, so they forbid instantaneous edges only (a later tier's past may
+cause an earlier tier); a variable's lagged self edges are always allowed;
+``layout.instantaneous=False`` forbids all of ``G[0]``; ``layout.lags`` is the maximum lag. Per-lag
+decisions come on the layout (``forbidden_lagged`` / ``required_lagged``: ``(parent, child, lag)``,
+lag 0 instantaneous); the static ``Constraints.required`` (which lag?) and soft beliefs are not
+supported on time series yet (a ConstraintError says so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -76,11 +77,12 @@ def temporal_masks(
             "Required edges and soft beliefs are not supported for time series yet: remove them, or "
             "forbid the edges you rule out instead (per lag: forbidden_lagged / required_lagged)."
         )
-    static, _ = constraints.edge_masks(names)
+    static, _ = constraints.edge_masks(names)  # validates; with the tiers
+    untiered, _ = replace(constraints, tiers=(), forbid_within_tiers=False).edge_masks(names)
     d = len(names)
     eye = np.eye(d, dtype=bool)
-    forbidden = np.repeat((static & ~eye)[None], lags + 1, axis=0)
-    forbidden[0] |= eye
+    forbidden = np.repeat((untiered & ~eye)[None], lags + 1, axis=0)
+    forbidden[0] |= static | eye  # tiers order the variables within a time step
     if not instantaneous:
         forbidden[0] = True
     required = np.zeros_like(forbidden)

@@ -53,3 +53,11 @@ def test_layout_round_trips_its_decisions_through_json_shapes():
     assert layout.forbidden_lagged == (("a", "b", 1),)
     again = TimeSeriesLayout.from_dict(layout.to_dict())
     assert again == layout and np.asarray(again.required_lagged).shape == (1, 3)
+
+
+def test_tiers_order_instantaneous_edges_only_while_forbidden_edges_hold_at_every_lag():
+    rules = Constraints(forbidden=[("a", "c")], tiers=[["a"], ["b", "c"]])
+    forbidden, _ = temporal_masks(rules, NAMES, 2)
+    assert forbidden[:, 0, 2].all()  # a forbidden edge: every lag
+    assert forbidden[0, 1, 0] and not forbidden[1:, 1, 0].any()  # b (later tier) -> a: only at lag 0
+    assert not forbidden[0, 0, 1]  # earlier tier -> later tier stays possible
