@@ -124,19 +124,21 @@ def _changed(before: pd.DataFrame, after: pd.DataFrame) -> dict[tuple[str, str, 
     }
 
 
-def render_widget_editor(temporal: TemporalState, names: list[str], lags: int) -> None:
+def render_widget_editor(
+    temporal: TemporalState, names: list[str], lags: int, prefix: str = "graph.ts"
+) -> None:
     """Forbid or require one edge at one lag, or at every lag, with plain widgets."""
     c1, c2, c3, c4 = st.columns(4)
-    parent = c1.selectbox("From", names, key="graph.ts.parent")
-    child = c2.selectbox("To", names, key="graph.ts.child")
+    parent = c1.selectbox("From", names, key=f"{prefix}.parent")
+    child = c2.selectbox("To", names, key=f"{prefix}.child")
     lag = c3.selectbox(
         "At lag",
         ["every lag", *range(lags + 1)],
-        key="graph.ts.lag",
+        key=f"{prefix}.lag",
         format_func=lambda v: v if isinstance(v, str) else lag_label(v),
     )
-    decision = c4.selectbox("Decision", list(DECISIONS), index=1, key="graph.ts.decision")
-    if st.button("Apply", key="graph.ts.apply"):
+    decision = c4.selectbox("Decision", list(DECISIONS), index=1, key=f"{prefix}.decision")
+    if st.button("Apply", key=f"{prefix}.apply"):
         chosen = range(lags + 1) if lag == "every lag" else [int(lag)]
         changes = {(parent, child, k): decision for k in chosen if not (k == 0 and parent == child)}
         if not changes:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from deci_core.constraints import Constraints
 from deci_core.data.schema import infer_schema
 from deci_core.data.windows import (
     LayoutGuess,
@@ -24,7 +25,9 @@ from deci_core.data.windows import (
     ordered_series,
     spacing_report,
 )
+from deci_core.errors import ConstraintError
 from deci_core.samples.timeseries import load_ts_sample
+from deci_core.training.temporal import temporal_masks
 from ui.data_state import LoadedData
 from ui.jobs import Job, start_job
 from ui.state import AppState
@@ -119,6 +122,26 @@ def fit_layout(state: AppState) -> TimeSeriesLayout | None:
         forbidden_lagged=temporal.lagged("forbid"),
         required_lagged=temporal.lagged("require"),
     )
+
+
+def constraint_problems(state: AppState) -> list[str]:
+    """Why a temporal run could not use the constraints and per-lag decisions (empty: it can)."""
+    layout = fit_layout(state)
+    if layout is None:
+        return []
+    names = variables(state.data, layout)
+    try:
+        temporal_masks(
+            state.constraints or Constraints(),
+            names,
+            layout.lags or MAX_LAGS,
+            layout.instantaneous,
+            layout.forbidden_lagged,
+            layout.required_lagged,
+        )
+    except ConstraintError as exc:
+        return [str(exc)]
+    return []
 
 
 def acf_frame(data: LoadedData, max_lag: int = ACF_LAGS) -> pd.DataFrame:

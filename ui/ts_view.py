@@ -20,6 +20,7 @@ from ui import ts_session as ts
 from ui.data_state import LoadedData
 from ui.state import AppState
 from ui.text import md_escape
+from ui.ts_graph_view import render_widget_editor
 
 GAP_WORDS = {
     "drop": "Drop the windows that span a gap or an uneven step",
@@ -228,3 +229,27 @@ def acf_figure(acf: pd.DataFrame, band: float, lags: int | None) -> go.Figure:
         margin=dict(l=40, r=20, t=50, b=40),
     )
     return fig
+
+
+def render_lag_constraints(state: AppState) -> None:
+    """The Constraints page's per-lag tab: how the other constraints apply, and per-lag decisions."""
+    layout = state.data.layout
+    st.markdown(
+        "On time series, a **forbidden** edge (and roots and leaves) holds at every lag; **tiers** order "
+        "the variables within a time step, so they rule out instantaneous edges only. **Required** edges and "
+        "**beliefs** are not supported on time series: require an edge at a lag here instead."
+    )
+    temporal = ts.get_temporal(state)
+    names = ts.variables(state.data, layout)
+    render_widget_editor(temporal, names, int(layout.lags or ts.MAX_LAGS), prefix="constraints.ts")
+    if temporal.decisions:
+        st.dataframe(
+            pd.DataFrame(temporal.decisions, columns=["parent", "child", "lag", "decision"]),
+            hide_index=True,
+            key="constraints.ts.decisions",
+        )
+        if st.button("Undo the last change", key="constraints.ts.undo"):
+            temporal.undo()
+            st.rerun()
+    for problem in ts.constraint_problems(state):
+        st.error(md_escape(problem))
