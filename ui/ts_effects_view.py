@@ -56,9 +56,9 @@ def render(state: AppState, model) -> None:
     with st.expander("Settings"):
         s1, s2, s3 = st.columns(3)
         settings = {
-            "num_graphs": s1.slider("Graphs sampled", 1, 50, 20, key="effects.ts.num_graphs"),
+            "num_graphs": s1.slider("Graphs sampled", 1, 50, 10, key="effects.ts.num_graphs"),
             "num_samples": s2.select_slider(
-                "Simulated units per graph", [200, 500, 1000, 2000], 1000, key="effects.ts.num_samples"
+                "Simulated units per graph", [200, 500, 1000, 2000], 500, key="effects.ts.num_samples"
             ),
             "seed": int(s3.number_input("Seed", 0, 10**6, 0, key="effects.ts.seed")),
         }

@@ -272,6 +272,7 @@ def summary_figure(names: list[str], edges: list) -> go.Figure:
             y=(y0 + y1) / 2 + off,
             text=_e(", ".join(labels)),
             showarrow=False,
+            yshift=9,
             font=dict(size=10),
             bgcolor="rgba(255,255,255,0.8)",
         )
