@@ -145,3 +145,17 @@ def test_the_effects_page_simulates_a_trajectory_and_the_report_shows_it(trained
     at.button(key="effects.ts.add").click().run()
     html = render_html(content_from_state(trained, ReportState()))
     assert "Time series: the temporal graph" in html and "What happens next" in html
+
+
+def test_a_project_bundle_keeps_the_layout_the_temporal_model_and_the_decisions(trained):
+    from ui.bundle import export_bundle, load_bundle
+    from ui.ts_session import get_temporal
+
+    get_temporal(trained).decide({("price", "ads", 2): "forbid"}, "for the bundle")
+    restored = AppState()
+    load_bundle(restored, export_bundle(trained))
+    assert restored.data.layout == trained.data.layout
+    assert restored.data.fingerprint == trained.data.fingerprint
+    assert current_model(restored).is_temporal
+    assert restored.temporal.decisions == trained.temporal.decisions
+    trained.temporal.undo()
