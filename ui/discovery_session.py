@@ -168,9 +168,11 @@ def _graph_record(model: DECI) -> dict[str, Any]:
     posterior = model.graph_posterior_
     if not model.is_temporal:
         return {"edges": [[a, b, p] for a, b, p in posterior.edges()], "edge_probs": posterior.probs.tolist()}
-    summary = posterior.edge_probs
+    summary, best = posterior.edge_probs, {}
+    for a, b, _, p in posterior.edges():  # the summary graph: a pair once, at its most probable lag
+        best[(a, b)] = max(p, best.get((a, b), 0.0))
     return {
-        "edges": [[a, b, p] for a, b, _, p in posterior.edges()],  # one per (pair, lag) kept
+        "edges": [[a, b, p] for (a, b), p in sorted(best.items(), key=lambda e: -e[1])],
         "edge_probs": summary.to_numpy().tolist(),  # the summary graph (any lag)
         "temporal": {
             "lags": posterior.lags,
