@@ -61,3 +61,19 @@ def test_tiers_order_instantaneous_edges_only_while_forbidden_edges_hold_at_ever
     assert forbidden[:, 0, 2].all()  # a forbidden edge: every lag
     assert forbidden[0, 1, 0] and not forbidden[1:, 1, 0].any()  # b (later tier) -> a: only at lag 0
     assert not forbidden[0, 0, 1]  # earlier tier -> later tier stays possible
+
+
+def test_a_fit_obeys_per_lag_decisions_and_keeps_them_through_save_and_load(tmp_path):
+    from deci_core.config import TrainingConfig
+    from deci_core.model import DECI
+    from deci_core.samples.timeseries import weekly_sales
+
+    df, _ = weekly_sales(num_series=2, length=40)
+    layout = TimeSeriesLayout(
+        "week", "shop", 2, forbidden_lagged=[("ads", "sales", 1)], required_lagged=[("sales", "price", 2)]
+    )
+    model = DECI(training_config=TrainingConfig(seed=0, max_steps=20)).fit(df, time_series=layout)
+    probs, names = model.graph_posterior_.probs, list(model.graph_posterior_.names)
+    assert probs[1, names.index("ads"), names.index("sales")] == 0.0  # the true edge, forbidden here
+    assert probs[2, names.index("sales"), names.index("price")] == 1.0
+    assert DECI.load(model.save(tmp_path / "m")).time_series_.layout == layout
