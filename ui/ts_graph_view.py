@@ -60,7 +60,10 @@ def render(state: AppState, model) -> None:
         )
     with right:
         st.plotly_chart(lag_figure(list(posterior.names), posterior.lags, edges), key="graph.ts.lags")
-        st.caption("Lag view: the window unrolled, one column per time step; every arrow ends at time t.")
+        st.caption(
+            "Lag view: the window unrolled, one column per time step; every arrow ends at time t "
+            "(orange, beside column t: instantaneous)."
+        )
     tab_table, tab_edit, tab_versions, tab_files = st.tabs(
         ["Lag table", "Edit with widgets", "Versions", "Import / export"]
     )
@@ -302,13 +305,15 @@ def lag_figure(names: list[str], lags: int, edges: list) -> go.Figure:
     """The window unrolled: columns t-K … t, one row per variable, arrows into column t."""
     fig = go.Figure()
     row = {n: len(names) - 1 - i for i, n in enumerate(names)}
-    for e in edges:
-        x0, y0, x1, y1 = -e.lag, row[e.parent], 0, row[e.child]
+    for e in edges:  # lagged: from column t-lag to column t; instantaneous: beside column t, in orange
+        now = e.lag == 0
+        x0, y0, y1 = (0.18 if now else -e.lag + 0.06), row[e.parent], row[e.child]
         fig.add_annotation(
-            x=x1 - 0.06,
-            y=y1,
-            ax=x0 + 0.06,
+            x=0.18 if now else -0.06,
+            y=y1 + (0.1 if y1 > y0 else -0.1) * now,
+            ax=x0,
             ay=y0,
+            arrowcolor="#d9822b" if now else "#555",
             xref="x",
             yref="y",
             axref="x",
@@ -318,7 +323,7 @@ def lag_figure(names: list[str], lags: int, edges: list) -> go.Figure:
             arrowwidth=1 + 2 * e.probability,
             opacity=0.35 + 0.65 * e.probability,
             text="",
-            hovertext=_e(f"{e.parent} (t-{e.lag}) → {e.child} (t): {e.probability:.2f}"),
+            hovertext=_e(f"{e.parent} ({'t' if now else f't-{e.lag}'}) → {e.child} (t): {e.probability:.2f}"),
         )
     xs, ys, texts = [], [], []
     for k in range(lags, -1, -1):
@@ -344,7 +349,7 @@ def lag_figure(names: list[str], lags: int, edges: list) -> go.Figure:
         xaxis=dict(
             tickvals=list(range(-lags, 1)),
             ticktext=[f"t-{k}" if k else "t" for k in range(lags, -1, -1)],
-            range=[-lags - 0.5, 0.5],
+            range=[-lags - 0.5, 0.6],
             zeroline=False,
         ),
         yaxis=dict(visible=False, range=[-0.6, len(names) - 0.3]),

@@ -90,3 +90,24 @@ def test_temporal_json_round_trips_lags_and_refuses_bad_lags():
         read_temporal_json(temporal_to_json(["a", "b"], 2, [("a", "b", 3, None)]))
     with pytest.raises(GraphError, match="not in"):
         read_temporal_json(text, names=["a", "b"])
+
+
+def test_table_edits_and_an_imported_graph_become_decisions():
+    import numpy as np
+
+    from deci_core.graph.temporal import TemporalGraphPosterior
+    from ui.ts_graph_view import _changed, import_decisions, lag_frame
+
+    probs = np.zeros((2, 2, 2))
+    probs[1, 0, 1] = 0.9
+    posterior = TemporalGraphPosterior(
+        ("a", "b"), probs, np.zeros_like(probs, bool), np.zeros_like(probs, bool)
+    )
+    before = lag_frame(TemporalState(), posterior)
+    after = before.copy()
+    after.loc[(after.parent == "b") & (after.child == "a") & (after.lag == 1), "decision"] = "forbid"
+    assert _changed(before, after) == {("b", "a", 1): "forbid"}
+    text = temporal_to_json(["a", "b"], 1, [("a", "b", 1, 0.8), ("b", "b", 1, 0.2)])
+    decisions = import_decisions(text, posterior)
+    assert decisions[("a", "b", 1)] == "require" and decisions[("b", "b", 1)] == "forbid"
+    assert len(decisions) == len(before)  # every pair and lag decided
