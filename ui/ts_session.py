@@ -144,6 +144,20 @@ def constraint_problems(state: AppState) -> list[str]:
     return []
 
 
+def step_status(state: AppState) -> dict[str, str]:
+    """The sidebar's words for the Graph and Effects steps of a time-series session (empty otherwise)."""
+    data, disc, temporal = state.data, state.discovery, state.temporal
+    if data is None or data.layout is None or disc is None or disc.current_key(data.fingerprint) is None:
+        return {}
+    decided = len(temporal.decisions) if temporal else 0
+    graph = f"temporal graph, K = {data.layout.lags}"
+    out = {"Graph": graph + (f", {decided} decision(s)" if decided else "")}
+    items = len(temporal.report_items) if temporal else 0
+    if temporal is not None and (temporal.trajectory is not None or items):
+        out["Effects"] = f"trajectory ready, {items} in the report" if items else "trajectory ready"
+    return out
+
+
 def acf_frame(data: LoadedData, max_lag: int = ACF_LAGS) -> pd.DataFrame:
     """Autocorrelation per continuous variable (mean over series, weighted by length): lag x variable."""
     series = ordered_series(data.fit_table, data.layout)
