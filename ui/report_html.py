@@ -70,7 +70,8 @@ def render_html(content: ReportContent) -> str:
         _section("data", "The data", _data(content)) if "data" in on else "",
         _section("knowledge", "Domain knowledge used", _knowledge(content)) if "knowledge" in on else "",
         _section("model", "Model settings", _model(content)) if "model" in on else "",
-        _section("graph", "The causal graph", _graph(content)) if "graph" in on else "",
+        _section("graph", "The causal graph", _graph(content))
+        if "graph" in on and not content.temporal else "",  # a temporal graph: the next section
         _section("timeseries", "Time series: the temporal graph", ts_report.render_section(content.temporal,
                  charts.html)) if content.temporal and "graph" in on else "",
         _section("effects", "Effects", _effects(content, charts, on)),
