@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data_view, missing_view
+from ui import data_view, missing_view, ts_view
 from ui.errors import error_boundary
 from ui.page import page_frame
 
@@ -24,6 +24,7 @@ with error_boundary("summarising the table"):
     data_view.render_overview(state.data)
     profile = data_view.render_columns(state)
     missing_view.render_missing(state, profile)
+    ts_view.render_time_series(state)
     st.subheader("Warnings")
     data_view.render_warnings(profile)
     data_view.render_charts(state.data)

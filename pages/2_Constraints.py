@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import constraints_view as view
+from ui import ts_view
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
 state = page_frame("Constraints")
@@ -20,9 +21,10 @@ view.get_constraints(state)
 view.show_flash()
 view.show_conflicts(state)
 
-edges, tiers, roots, beliefs, files = st.tabs(
-    ["Edges", "Order (tiers)", "Roots & leaves", "Beliefs", "Import / export"]
-)
+labels = ["Edges", "Order (tiers)", "Roots & leaves", "Beliefs", "Import / export"]
+if state.data.layout is not None:  # time series: decisions per lag, and how the rest apply
+    labels.append("Per lag (time series)")
+edges, tiers, roots, beliefs, files, *per_lag = st.tabs(labels)
 with edges:
     view.edges_section(state, names)
 with tiers:
@@ -33,6 +35,9 @@ with beliefs:
     view.beliefs_section(state, names)
 with files:
     view.import_export_section(state)
+for tab in per_lag:
+    with tab:
+        ts_view.render_lag_constraints(state)
 
 view.show_matrix_and_summary(state, names)
 st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon="🔎")

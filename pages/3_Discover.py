@@ -7,6 +7,7 @@ from ui import discovery_view as view
 from ui.discovery_session import get_discovery
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 from ui.text import md_escape
+from ui.ts_session import constraint_problems
 
 state = page_frame("Discover")
 st.title("Discover")
@@ -21,7 +22,7 @@ stop_unless_ready(
 disc = get_discovery(state)
 disc.settle()
 constraints = state.constraints or Constraints()
-problems = constraints.conflicts(state.data.schema.names)
+problems = constraints.conflicts(state.data.schema.names) or constraint_problems(state)  # time series too
 for problem in problems:
     st.error(problem, icon="⚠️")
 if problems:

@@ -3,12 +3,17 @@
 import streamlit as st
 
 from ui import graph_editor_view as ge
-from ui.graph_session import model_for_effects
+from ui import ts_graph_view
+from ui.graph_session import discovered_model, model_for_effects
 from ui.page import page_frame
 from ui.text import md_escape
 
 state = page_frame("Graph")
 st.title("Graph")
+model = discovered_model(state)
+if model is not None and model.is_temporal:  # time series: summary graph, lag view and lag table
+    ts_graph_view.render(state, model)
+    st.stop()
 session = ge.ensure_session(state)
 if session is None:
     st.info(

@@ -6,6 +6,7 @@ from deci_core.data.schema import VariableType
 from ui import effects_dr_view as dr_view
 from ui import effects_session as fx
 from ui import effects_view as view
+from ui import ts_effects_view
 from ui.errors import error_boundary
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
@@ -16,6 +17,9 @@ model, description = None, ""
 with error_boundary("loading the model"):
     model, description = fx.model_for_effects(state)
 stop_unless_ready(model is not None, description or "No model yet: run discovery first.", WORKFLOW[2])
+if getattr(model, "is_temporal", False):  # time series: what happens next, step by step
+    ts_effects_view.render(state, model)
+    st.stop()
 effects = fx.get_effects(state)
 fx.bind(state, effects)  # results made on other data or with another model are dropped, not shown
 effects.settle()

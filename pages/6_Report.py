@@ -72,7 +72,7 @@ with right:
     sections = st.multiselect("Optional sections", list(OPTIONAL_SECTIONS), default=list(opts.sections),
                               format_func=OPTIONAL_SECTIONS.get, key="report.sections")
     opts.sections = tuple(sections)
-if not items:
+if not items and not (state.temporal and state.temporal.report_items):  # trajectories: their own section
     st.warning("No estimates yet: on **5. Effects**, use “Add to report” on the effects you want to share.")
 
 html = None

@@ -48,6 +48,7 @@ from ui.model_store import ModelStore, get_store
 from ui.report import app_version
 from ui.report_state import ReportState
 from ui.state import AppState, LoadedData
+from ui.ts_state import TemporalState
 
 __all__ = ["Bundle", "BundleError", "export_bundle", "load_bundle", "read_bundle", "read_table"]
 
@@ -60,7 +61,7 @@ _KEY = r"[A-Za-z0-9_-]{1,80}"
 _MODEL_FILES = "|".join(re.escape(name) for name in MODEL_FILES)  # what DECI.save writes, nothing else
 _ALLOWED = re.compile(
     rf"^(manifest\.json|data/(table\.csv|dataset\.json|schema\.json)|constraints\.json|graph\.json|"
-    rf"discovery\.json|estimates\.json|report\.json|models/{_KEY}/(run\.json|model/({_MODEL_FILES})))$"
+    rf"discovery\.json|timeseries\.json|estimates\.json|report\.json|models/{_KEY}/(run\.json|model/({_MODEL_FILES})))$"
 )
 
 
@@ -97,6 +98,8 @@ def export_bundle(state: AppState, report: ReportState | None = None, store: Mod
     for key in dict.fromkeys(keys):
         files.update({f"models/{key}/{rel}": blob for rel, blob in parts.store_entry(store, key).items()})
     files["estimates.json"] = _json(parts.report_items(state))
+    if state.temporal is not None:  # time series: per-lag decisions and trajectories
+        files["timeseries.json"] = _json(state.temporal.to_dict())
     if report is not None:
         files["report.json"] = _json(parts.report_to_dict(report))
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
@@ -124,7 +127,10 @@ def _check_round_trip(table_csv: bytes, dtypes: dict[str, str], data: LoadedData
     """Refuse to write a bundle whose table would not come back with the same fingerprint."""
     back = read_table(table_csv, dtypes)
     table = usable_rows(back[data.schema.names], data.schema, data.missing_policy).reset_index(drop=True)
-    if data_fingerprint(table, data.schema) != data.fingerprint:
+    same = data_fingerprint(table, data.schema) == data.fingerprint if data.layout is None else (
+        LoadedData(data.name, back, data.schema, data.missing_policy, layout=data.layout).fingerprint
+        == data.fingerprint)  # time series: the fingerprint covers the layout and its columns
+    if not same:
         raise BundleError("This table does not survive a round trip through CSV unchanged (a column's "
                           "type or values would change), so a bundle could not restore it exactly. "
                           "Save the table as CSV, load that file, and bundle again.")
@@ -174,6 +180,7 @@ def read_bundle(blob: bytes) -> Bundle:
         bundle.discovery = _load_json(members, "discovery.json") if "discovery.json" in members else None
         bundle.estimates = _load_json(members, "estimates.json") if "estimates.json" in members else []
         bundle.report = _load_json(members, "report.json") if "report.json" in members else None
+        bundle.timeseries = _load_json(members, "timeseries.json") if "timeseries.json" in members else None
     except DeciError as exc:
         raise BundleError(f"The bundle's contents are invalid: {exc}") from exc
     if not isinstance(bundle.estimates, list) or not all(isinstance(e, dict) for e in bundle.estimates):
@@ -272,6 +279,7 @@ def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -
     state.constraints = bundle.constraints
     state.discovery, state.graph, state.effects = steps["discovery"], steps["graph"], steps["effects"]
     state.report = steps["report"]
+    state.temporal = TemporalState.from_dict(bundle.timeseries, fingerprint) if bundle.timeseries else None
     if state.graph is not None:  # everything in a bundle was checked against its data
         state.graph.data_fingerprint = fingerprint
     if state.effects is not None:

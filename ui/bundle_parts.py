@@ -34,6 +34,7 @@ class Bundle:
     models: dict[str, dict[str, bytes]] = field(default_factory=dict)  # key -> relative path -> bytes
     estimates: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
+    timeseries: dict[str, Any] | None = None  # ui.ts_state.TemporalState.to_dict()
 
 # -- discovery -------------------------------------------------------------------------------------
 

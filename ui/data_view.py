@@ -28,10 +28,12 @@ from deci_core.data.tables import (
 )
 from deci_core.errors import DeciError
 from deci_core.samples.scenarios import DATASET_DIR, SAMPLES, load_sample
+from deci_core.samples.timeseries import TS_SAMPLES
 from ui import missing_view
 from ui.errors import describe_unexpected
 from ui.state import AppState, LoadedData
 from ui.text import md_escape
+from ui.ts_session import ts_sample_data
 
 UPLOAD_KEY = "data.uploader"
 _SEEN = "data.seen_upload"  # (file id, sheet) of the upload already processed, and its error if any
@@ -61,6 +63,11 @@ def render_loader(state: AppState) -> None:
             if st.button(label, key=f"data.sample.{name}", help=detail or None, width="stretch"):
                 if _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n)) is None:
                     st.rerun()  # redraw the sidebar's step status with the new data
+        for name, title in TS_SAMPLES.items():  # time series: loaded with its layout on (ui.ts_session)
+            label, _, detail = title.partition(": ")
+            if st.button(label, key=f"data.sample.{name}", help=detail or None, width="stretch"):
+                if _guarded(state, f"loading the sample '{name}'", lambda n=name: ts_sample_data(n)) is None:
+                    st.rerun()
 
 
 def _handle_upload(state: AppState, file) -> None:

@@ -8,11 +8,14 @@ learns the store key. A cancelled run returns "stop" from the callback, so ``fit
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from typing import Any
 
 from deci_core.config import PRESETS, ModelConfig, TrainingConfig
 from deci_core.constraints import Constraints
+from deci_core.data.windows import TimeSeriesLayout
 from deci_core.errors import ModelFileError
 from deci_core.model import DECI
 from deci_core.training.callbacks import STOP, FitProgress
@@ -20,6 +23,7 @@ from ui.discovery_state import DiscoveryState
 from ui.jobs import start_job
 from ui.model_store import ModelStore, get_store, model_key
 from ui.state import AppState
+from ui.ts_session import fit_layout
 
 PRESET_LABELS = {
     "quick": "Quick: a first look",
@@ -61,7 +65,13 @@ def run_key_for(state: AppState) -> str:
     """The store key of the current data, constraints and settings."""
     data = state.data
     model, training = get_discovery(state).settings.configs(data.missing_policy)
-    return model_key(data.fingerprint, data.schema, state.constraints or Constraints(), model, training)
+    layout = fit_layout(state)  # time series: the data's layout with the per-lag decisions
+    fingerprint = data.fingerprint if layout is None else f"{data.fingerprint}:{_layout_hash(layout)}"
+    return model_key(fingerprint, data.schema, state.constraints or Constraints(), model, training)
+
+
+def _layout_hash(layout: TimeSeriesLayout) -> str:
+    return hashlib.sha256(json.dumps(layout.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
@@ -89,13 +99,14 @@ def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
     disc.job = start_job(
         "training the model",
         train_and_store,
-        table=data.table,
+        table=data.fit_table,
         schema=data.schema,
         constraints=state.constraints or Constraints(),
         model_config=model_config,
         training_config=training_config,
         store=store,
         key=key,
+        time_series=fit_layout(state),
         run_info={
             "data_name": data.name,
             "data_fingerprint": data.fingerprint,
@@ -107,7 +118,8 @@ def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
 
 
 def train_and_store(
-    *, report, should_stop, table, schema, constraints, model_config, training_config, store, key, run_info
+    *, report, should_stop, table, schema, constraints, model_config, training_config, store, key, run_info,
+    time_series=None,
 ) -> tuple[str, str]:
     """The worker: fit, then save to the store. Never calls Streamlit. Returns (key, data fingerprint)."""
     def on_progress(p: FitProgress) -> str | None:
@@ -131,7 +143,7 @@ def train_and_store(
 
     started = time.time()
     model = DECI(model_config, training_config).fit(
-        table, constraints=constraints, schema=schema, callbacks=[on_progress]
+        table, constraints=constraints, schema=schema, callbacks=[on_progress], time_series=time_series
     )
     report(1.0, "saving the model")
     posterior = model.graph_posterior_
@@ -145,11 +157,32 @@ def train_and_store(
         "training_config": training_config.to_dict(),
         "constraints": constraints.to_dict(),
         "summary": model.fit_summary_.to_dict(),
-        "edges": [[a, b, p] for a, b, p in posterior.edges()],
-        "edge_probs": posterior.probs.tolist(),
+        **_graph_record(model),
     }
     store.put(key, model, record)
     return key, run_info["data_fingerprint"]
+
+
+def _graph_record(model: DECI) -> dict[str, Any]:
+    """The run's edges: (parent, child, p) and the probabilities; a temporal run adds its lags."""
+    posterior = model.graph_posterior_
+    if not model.is_temporal:
+        return {"edges": [[a, b, p] for a, b, p in posterior.edges()], "edge_probs": posterior.probs.tolist()}
+    summary, best = posterior.edge_probs, {}
+    for a, b, _, p in posterior.edges():  # the summary graph: a pair once, at its most probable lag
+        best[(a, b)] = max(p, best.get((a, b), 0.0))
+    return {
+        "edges": [[a, b, p] for (a, b), p in sorted(best.items(), key=lambda e: -e[1])],
+        "edge_probs": summary.to_numpy().tolist(),  # the summary graph (any lag)
+        "temporal": {
+            "lags": posterior.lags,
+            "edges_lagged": [list(e) for e in posterior.edges()],
+            "layout": model.time_series_.layout.to_dict(),
+            "spacing": model.time_series_.spacing.sentence(),
+            "windows": model.time_series_.windows,
+            "dropped": model.time_series_.dropped,
+        },
+    }
 
 
 def current_run(state: AppState, store: ModelStore | None = None) -> dict[str, Any] | None:

@@ -155,6 +155,10 @@ def result(state: AppState) -> None:
         return
     st.header("Result")
     st.caption(describe_run(run))
+    if run.get("temporal"):  # time series (ui.ts_graph_view has the lags)
+        lags = run["temporal"]["lags"]
+        st.caption(f"Time series, K = {lags}: the summary graph (an edge if some lag has it; a self edge "
+                   "is a variable's own past). The lag view and the lag table are on 4. Graph.")
     names = run["names"]
     edges = [tuple(e) for e in run["edges"]]
     probs = pd.DataFrame(run["edge_probs"], index=names, columns=names)

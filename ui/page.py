@@ -14,6 +14,7 @@ from ui.graph_state import GraphSession
 from ui.report_state import ReportState
 from ui.state import AppState, get_state
 from ui.text import md_escape
+from ui.ts_session import step_status as ts_step_status
 
 APP_TITLE = "DECI Studio"
 APP_ICON = "🧭"  # an emoji favicon: a material icon would be fetched from a font CDN
@@ -45,7 +46,7 @@ def step_status(state: AppState) -> dict[str, str]:
         "Graph": _describe(state.graph, "no graph yet"),
         "Effects": _describe(state.effects, "no estimates yet"),
         "Report": _describe(state.report, "not written"),
-    }
+    } | ts_step_status(state)  # time series: the temporal graph and trajectories
 
 
 StepState = LoadedData | Constraints | DiscoveryState | GraphSession | EffectsState | ReportState

@@ -21,6 +21,7 @@ from ui import report_sources as src
 from ui.report_state import ReportState
 from ui.report_types import ReportContent, effect_view
 from ui.state import AppState
+from ui.ts_report import temporal_summary
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -62,6 +63,7 @@ def content_from_state(state: AppState, options: ReportState, now: datetime | No
         effects=effects,
         checks=_guarded("the overlap checks", src.positivity_checks, state, effects) or [],
         sections=tuple(options.sections),
+        temporal=_guarded("the time series", temporal_summary, state),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from deci_core.graph.formats import FORMATS, write_graph
 from ui import report_sources as src
+from ui import ts_report
 from ui.report_types import EffectView
 from ui.state import AppState
 
@@ -46,7 +47,7 @@ def graph_files(state: AppState, version: str | None) -> dict[str, str]:
     """The chosen graph version in every export format (GML, DOT, DAGitty, JSON, CSV) and as SVG."""
     versions, _ = src.graph_versions(state)
     if not versions:
-        return {}
+        return ts_report.files(state)  # a temporal model's graph, with lags (empty otherwise)
     name = version if version in versions else src.default_version(state)
     graph = versions[name]
     positions = {**(state.graph.positions if state.graph is not None else {}), **graph.positions}

@@ -17,6 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ui import ts_report
 from ui.number_format import compare_estimates
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 
@@ -69,7 +70,10 @@ def render_html(content: ReportContent) -> str:
         _section("data", "The data", _data(content)) if "data" in on else "",
         _section("knowledge", "Domain knowledge used", _knowledge(content)) if "knowledge" in on else "",
         _section("model", "Model settings", _model(content)) if "model" in on else "",
-        _section("graph", "The causal graph", _graph(content)) if "graph" in on else "",
+        _section("graph", "The causal graph", _graph(content))
+        if "graph" in on and not content.temporal else "",  # a temporal graph: the next section
+        _section("timeseries", "Time series: the temporal graph", ts_report.render_section(content.temporal,
+                 charts.html)) if content.temporal and "graph" in on else "",
         _section("effects", "Effects", _effects(content, charts, on)),
         _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
         _section("provenance", "Provenance", _provenance(content)),

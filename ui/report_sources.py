@@ -152,7 +152,7 @@ def graph_versions(state: AppState) -> tuple[dict[str, CausalGraph], str | None]
         versions = session.named_versions()
         return versions, session.base if session.base in versions else None
     model = current_model(state)
-    if model is None:
+    if model is None or getattr(model, "is_temporal", False):  # a temporal graph: ui.ts_report
         return {}, None
     posterior = model.graph_posterior_
     return {DISCOVERED: CausalGraph.from_adjacency(posterior.names, posterior.most_probable())}, DISCOVERED

@@ -94,6 +94,7 @@ class ReportContent:
     effects: list[EffectView] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # positivity checks on this data, in words
     sections: tuple[str, ...] = tuple(OPTIONAL_SECTIONS)
+    temporal: dict[str, Any] | None = None  # time series: ui.ts_report.temporal_summary
 
 
 # -- estimates -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ui.discovery_state import DiscoveryState
 from ui.effects_state import EffectsState
 from ui.graph_state import GraphSession
 from ui.report_state import ReportState
+from ui.ts_state import TemporalState
 
 STATE_KEY = "deci_studio"
 __all__ = ["MISSING_POLICIES", "STATE_KEY", "AppState", "LoadedData", "get_state"]
@@ -48,6 +49,7 @@ class AppState:
     report: ReportState | None = None
     notices: list[str] = field(default_factory=list)
     pending_data: LoadedData | None = None  # another dataset, loaded while later work exists: ask first
+    temporal: TemporalState | None = None  # time series: per-lag decisions and trajectories (ui.ts_state)
 
     # ------------------------------------------------------------------ the data and what hangs off it
     def later_work(self) -> list[str]:
@@ -61,6 +63,8 @@ class AppState:
             work.append("the graph")
         if self.effects is not None and (self.effects.result is not None or self.effects.report_items):
             work.append("the estimates")
+        if self.temporal is not None and (self.temporal.decisions or self.temporal.report_items):
+            work.append("the time-series work")
         return work
 
     def load_data(self, data: LoadedData) -> bool:
@@ -141,6 +145,8 @@ class AppState:
             elif items:
                 effects.report_items, cleared = [], [*cleared, "the estimates"]
             effects.data_fingerprint = fp
+        if self.temporal is not None and self.temporal.data_fingerprint != fp:
+            cleared += self.temporal.rebind(fp, keep_decisions=same_names, keep_items=same_types)
         if cleared and self.report is not None:
             self.report.item_ids, self.report.graph_version = None, None
         return cleared

@@ -41,6 +41,9 @@ class TimeSeriesLayout:
         lags: K, the largest lag modeled (>= 1); None picks it from the data (:func:`default_lags`).
         gap_policy: ``"drop"``, ``"resample"`` or ``"error"`` (module docstring).
         instantaneous: False forbids every instantaneous edge (only lagged effects).
+        forbidden_lagged, required_lagged: per-lag edge decisions ``(parent, child, lag)``: the edge
+            ``x_{t-lag}^parent -> x_t^child`` never / always exists (lag 0: instantaneous). Checked
+            against the variables and K when the masks are built (``training.temporal.temporal_masks``).
     """
 
     time_column: str
@@ -48,8 +51,15 @@ class TimeSeriesLayout:
     lags: int | None = None
     gap_policy: str = "drop"
     instantaneous: bool = True
+    forbidden_lagged: tuple[tuple[str, str, int], ...] = ()
+    required_lagged: tuple[tuple[str, str, int], ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("forbidden_lagged", "required_lagged"):
+            edges = tuple(sorted({(str(a), str(b), int(lag)) for a, b, lag in getattr(self, name)}))
+            if any(lag < 0 for _, _, lag in edges):
+                raise DataError(f"{name}: lags are 0 (instantaneous) or more, got {edges}.")
+            object.__setattr__(self, name, edges)
         if self.gap_policy not in GAP_POLICIES:
             raise DataError(f"gap_policy must be one of {GAP_POLICIES}, got {self.gap_policy!r}.")
         if self.lags is not None and not 1 <= int(self.lags) <= 50:
@@ -61,7 +71,10 @@ class TimeSeriesLayout:
         return (self.time_column,) + ((self.series_column,) if self.series_column else ())
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["forbidden_lagged"] = [list(e) for e in self.forbidden_lagged]
+        d["required_lagged"] = [list(e) for e in self.required_lagged]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TimeSeriesLayout:

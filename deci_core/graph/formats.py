@@ -337,3 +337,59 @@ def _attrs(toks, i) -> tuple[dict[str, str], int]:
                 attrs[key], i = "", i + 1
         i += 1
     return attrs, i
+
+
+# --- temporal graphs (JSON with lags) ----------------------------------------------------------
+
+TEMPORAL_JSON_FORMAT = "deci-studio-temporal-graph"
+
+
+def temporal_to_json(
+    names: Sequence[str], lags: int, edges: Sequence[tuple], decisions: Sequence[tuple] = ()
+) -> str:
+    """A temporal graph as JSON: ``{"format", "version", "temporal": true, "lags": K, "names",
+    "edges": [[parent, child, lag, probability]], "decisions": [[parent, child, lag, decision]]}``
+    (decision "forbid" or "require"); lag 0 is instantaneous, ``x_{t-lag}^parent -> x_t^child``."""
+    return json.dumps(
+        {
+            "format": TEMPORAL_JSON_FORMAT,
+            "version": 1,
+            "temporal": True,
+            "lags": int(lags),
+            "names": list(names),
+            "edges": [[str(p), str(c), int(lag), None if q is None else float(q)] for p, c, lag, q in edges],
+            "decisions": [[str(p), str(c), int(lag), str(d)] for p, c, lag, d in decisions],
+        },
+        indent=1,
+        ensure_ascii=False,
+    )
+
+
+def read_temporal_json(
+    text: str, names: Sequence[str] | None = None
+) -> tuple[list[str], int, list[tuple[str, str, int, float | None]]]:
+    """Read :func:`temporal_to_json`'s format: (names, K, edges ``(parent, child, lag, probability)``).
+
+    Raises:
+        GraphError: not that format, an edge naming an unknown variable, or a lag outside 0..K.
+    """
+    try:
+        d = json.loads(text)
+    except ValueError as exc:
+        raise GraphError(f"Not valid JSON: {exc}.") from None
+    if not isinstance(d, dict) or not d.get("temporal") or "edges" not in d:
+        raise GraphError('A temporal graph needs a JSON object with "temporal": true, "lags" and "edges".')
+    nodes = [str(n) for n in d.get("names", [])]
+    try:
+        lags = int(d["lags"])
+        edges = [(str(e[0]), str(e[1]), int(e[2]), None if len(e) < 4 or e[3] is None else float(e[3]))
+                 for e in d["edges"]]
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise GraphError("Temporal JSON edges must be [parent, child, lag(, probability)].") from None
+    known = list(names) if names is not None else nodes
+    for p, c, lag, _ in edges:
+        if p not in known or c not in known:
+            raise GraphError(f"The edge {p} -> {c} (lag {lag}) names a variable not in {known}.")
+        if not 0 <= lag <= lags or (lag == 0 and p == c):
+            raise GraphError(f"The edge {p} -> {c} has lag {lag}: use 0..{lags}, no instantaneous self edge.")
+    return nodes or list(known), lags, edges

@@ -132,3 +132,49 @@ def _depth(dag: np.ndarray) -> np.ndarray:
     for _ in range(d):
         depth = np.maximum(depth, (dag * (depth[:, None] + 1)).max(0))
     return depth
+
+
+TS_SAMPLES: dict[str, str] = {
+    "weekly_sales": "Shops by week: price, ads and sales (time series, 4 shops × 104 weeks)",
+}
+"""Time-series samples the app offers (generated on load, seeded), name -> title."""
+
+
+def weekly_sales(num_series: int = 4, length: int = 104, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Shops by week: ``price`` and ``ads`` remember their own past; ads last week raise sales this
+    week, the price this week lowers them (instantaneous), and sales carry over (lag 1).
+
+    Returns a long table ``shop, week, price, ads, sales`` (price in currency units, ads in thousands,
+    sales in units) and the truth (2, 3, 3) over ``price, ads, sales``.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.zeros((num_series, length + 20, 3))
+    x[:, 0] = (10.0, 5.0, 100.0)
+    for k in range(1, x.shape[1]):
+        e = rng.normal(0, 1, (num_series, 3))
+        price, ads, sales = x[:, k - 1].T
+        x[:, k, 0] = 10 + 0.7 * (price - 10) + 0.5 * e[:, 0]
+        x[:, k, 1] = 5 + 0.6 * (ads - 5) + 1.0 * e[:, 1]
+        x[:, k, 2] = 40 + 0.5 * sales + 4.0 * ads - 3.0 * x[:, k, 0] + 2.0 * e[:, 2]
+    values = x[:, 20:]
+    df = pd.DataFrame(
+        {
+            "shop": np.repeat([f"shop {i + 1}" for i in range(num_series)], length),
+            "week": np.tile(np.arange(1, length + 1), num_series),
+            "price": values[..., 0].reshape(-1).round(2),
+            "ads": values[..., 1].reshape(-1).round(2),
+            "sales": values[..., 2].reshape(-1).round(1),
+        }
+    )
+    truth = np.zeros((2, 3, 3), dtype=bool)
+    truth[0, 0, 2] = True  # price_t -> sales_t
+    truth[1, 0, 0] = truth[1, 1, 1] = truth[1, 2, 2] = True  # self lags
+    truth[1, 1, 2] = True  # ads_{t-1} -> sales_t
+    return df, truth
+
+
+def load_ts_sample(name: str) -> pd.DataFrame:
+    """A time-series sample's table (see :data:`TS_SAMPLES`)."""
+    if name != "weekly_sales":
+        raise ValueError(f"Unknown time-series sample '{name}': choose one of {list(TS_SAMPLES)}.")
+    return weekly_sales()[0]

@@ -8,16 +8,19 @@ augmented Lagrangian (on ``G[0]`` only), callbacks, cancellation and budgets are
 
 Prior: ``EDGE_COST_PER_ROW * ModelConfig.sparsity`` per edge (below).
 
-Constraints: a forbidden edge (also from tiers, roots and leaves) is forbidden at every lag; a
-variable's lagged self edges are always allowed; ``layout.instantaneous=False`` forbids all of
-``G[0]``; ``layout.lags`` is the maximum lag. Required edges and soft beliefs are not supported on
-time series yet (a ConstraintError says so).
+Constraints: a forbidden edge (also from roots and leaves) is forbidden at every lag; tiers order
+the variables within a time step, so they forbid instantaneous edges only (a later tier's past may
+cause an earlier tier); a variable's lagged self edges are always allowed;
+``layout.instantaneous=False`` forbids all of ``G[0]``; ``layout.lags`` is the maximum lag. Per-lag
+decisions come on the layout (``forbidden_lagged`` / ``required_lagged``: ``(parent, child, lag)``,
+lag 0 instantaneous); the static ``Constraints.required`` (which lag?) and soft beliefs are not
+supported on time series yet (a ConstraintError says so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -27,6 +30,7 @@ from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.windows import TimeSeriesInfo, TimeSeriesLayout, Windows
 from deci_core.errors import ConstraintError
+from deci_core.graph.dag import find_cycle
 from deci_core.graph.temporal import TemporalEdgeLogits, TemporalGraphPosterior
 from deci_core.sem.temporal import TemporalSEM
 from deci_core.training.callbacks import Callback
@@ -54,22 +58,69 @@ class TemporalFit:
 
 
 def temporal_masks(
-    constraints: Constraints, names: list[str], lags: int, instantaneous: bool = True
+    constraints: Constraints,
+    names: list[str],
+    lags: int,
+    instantaneous: bool = True,
+    forbidden_lagged: Iterable[tuple[str, str, int]] = (),
+    required_lagged: Iterable[tuple[str, str, int]] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-lag hard masks (K+1, d, d): forbidden, required (see the module docstring)."""
+    """Per-lag hard masks (K+1, d, d): forbidden, required (see the module docstring).
+
+    Raises:
+        ConstraintError: static required edges or beliefs; a per-lag decision naming an unknown
+            variable, a lag above K, an instantaneous self edge, an edge both forbidden and required,
+            a required edge the other constraints forbid, or required instantaneous edges in a cycle.
+    """
     if constraints.required or constraints.beliefs:
         raise ConstraintError(
             "Required edges and soft beliefs are not supported for time series yet: remove them, or "
-            "forbid the edges you rule out instead."
+            "forbid the edges you rule out instead (per lag: forbidden_lagged / required_lagged)."
         )
-    static, _ = constraints.edge_masks(names)
+    static, _ = constraints.edge_masks(names)  # validates; with the tiers
+    untiered, _ = replace(constraints, tiers=(), forbid_within_tiers=False).edge_masks(names)
     d = len(names)
     eye = np.eye(d, dtype=bool)
-    forbidden = np.repeat((static & ~eye)[None], lags + 1, axis=0)
-    forbidden[0] |= eye
+    forbidden = np.repeat((untiered & ~eye)[None], lags + 1, axis=0)
+    forbidden[0] |= static | eye  # tiers order the variables within a time step
     if not instantaneous:
         forbidden[0] = True
-    return forbidden, np.zeros_like(forbidden)
+    required = np.zeros_like(forbidden)
+    for edge in forbidden_lagged:
+        forbidden[_slot(edge, names, lags)] = True
+    for edge in required_lagged:
+        slot = _slot(edge, names, lags)
+        if forbidden[slot]:
+            raise ConstraintError(
+                f"{_lag_words(edge)} is required but also forbidden (by a per-lag decision, a forbidden "
+                "edge, tiers, roots or leaves, or 'no instantaneous effects'): keep one of them."
+            )
+        required[slot] = True
+    cycle = find_cycle(names, [(names[i], names[j]) for i, j in zip(*np.nonzero(required[0]), strict=True)])
+    if cycle:
+        raise ConstraintError(
+            f"The required instantaneous edges form a cycle ({' -> '.join(cycle)}): the instantaneous "
+            "graph must be acyclic. Require one of them at a lag of 1 or more instead."
+        )
+    return forbidden, required
+
+
+def _slot(edge: tuple[str, str, int], names: list[str], lags: int) -> tuple[int, int, int]:
+    parent, child, lag = edge
+    for name in (parent, child):
+        if name not in names:
+            raise ConstraintError(f"{_lag_words(edge)} names '{name}', not a variable: {list(names)}.")
+    if not 0 <= int(lag) <= lags:
+        raise ConstraintError(f"{_lag_words(edge)}: the lag must be between 0 and K = {lags}.")
+    if int(lag) == 0 and parent == child:
+        raise ConstraintError(f"{_lag_words(edge)}: a variable cannot cause itself instantaneously.")
+    return int(lag), names.index(parent), names.index(child)
+
+
+def _lag_words(edge: tuple[str, str, int]) -> str:
+    parent, child, lag = edge
+    when = "instantaneous" if int(lag) == 0 else f"lag {int(lag)}"
+    return f"The edge {parent} -> {child} ({when})"
 
 
 def fit_temporal(
@@ -85,7 +136,15 @@ def fit_temporal(
     """Learn q(G) over temporal graphs and the temporal SEM from windows (N, K+1, C)."""
     lags, names = windows.lags, encoder.names
     forbidden, required = (
-        torch.as_tensor(m) for m in temporal_masks(constraints, names, lags, layout.instantaneous)
+        torch.as_tensor(m)
+        for m in temporal_masks(
+            constraints,
+            names,
+            lags,
+            layout.instantaneous,
+            layout.forbidden_lagged,
+            layout.required_lagged,
+        )
     )
     gen = torch.Generator().manual_seed(training_config.seed)
     sem = TemporalSEM(encoder.types, encoder.widths, model_config, gen, lags).to(device)

@@ -62,6 +62,7 @@ def test_empty_page_offers_upload_and_samples():
         "data.sample.marketing",
         "data.sample.health",
         "data.sample.nonlinear20",
+        "data.sample.weekly_sales",  # the time-series sample (deci_core.samples.timeseries)
     ]
 
 

@@ -1,0 +1,65 @@
+"""Browser journey: the time-series sample → a short temporal discovery → the lag view → the
+trajectory plot after an intervention."""
+
+import re
+
+import pytest
+
+from tests.conftest import assert_air_gapped
+
+pytestmark = pytest.mark.e2e
+
+
+def _pick(page, key: str, option: str) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("combobox")
+    expect(box).to_be_visible()
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _go(page, link: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
+
+
+def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(page.base_url)
+    _go(page, "1. Data")
+    page.get_by_role("button", name=re.compile("Shops by week")).click()
+    expect(page.get_by_text(re.compile("Spacing: 4 series, 416 rows, evenly spaced"))).to_be_visible()
+    expect(page.locator(".st-key-data-ts-acf")).to_be_visible()
+
+    _go(page, "3. Discover")
+    page.get_by_text("Advanced settings").click()
+    steps = page.get_by_label(re.compile(r"Steps \(0: the preset"))
+    steps.fill("100")
+    steps.press("Enter")
+    seconds = page.get_by_label(re.compile("Time limit in seconds"))
+    seconds.fill("5")
+    seconds.press("Enter")
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Run discovery").click()
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=60_000)
+
+    _go(page, "4. Graph")
+    expect(page.locator(".st-key-graph-ts-summary")).to_be_visible(timeout=20_000)
+    expect(page.locator(".st-key-graph-ts-lags")).to_be_visible()
+    expect(page.get_by_text("Lag view (the window unrolled)")).to_be_visible()
+
+    _go(page, "5. Effects")
+    _pick(page, "effects.ts.treatment", "ads")
+    _pick(page, "effects.ts.outcome", "sales")
+    page.get_by_text("Settings").click()
+    graphs = page.get_by_role("slider", name="Graphs sampled")
+    graphs.focus()
+    graphs.press("Home")  # one graph: the journey checks the plot, not the numbers
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Simulate the trajectory").click()
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-effects-ts-effect")).to_be_visible()
+    expect(page.get_by_text("Effect on sales by step")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "trajectory.png"), full_page=True)
+    assert_air_gapped(page)
