@@ -155,6 +155,7 @@ def result(state: AppState) -> None:
         return
     st.header("Result")
     st.caption(describe_run(run))
+    converged = _convergence_warning(state, run)
     names = run["names"]
     edges = [tuple(e) for e in run["edges"]]
     probs = pd.DataFrame(run["edge_probs"], index=names, columns=names)
@@ -166,7 +167,7 @@ def result(state: AppState) -> None:
         show_graph(names, edges, alt="most probable causal graph")
     if edges:
         st.dataframe(edge_table(edges), hide_index=True)
-    else:
+    elif converged:
         st.info(
             "No edge has a probability above 0.5 yet. Training may have stopped early: try the "
             "standard preset or a longer time limit, or a lower sparsity strength."
@@ -175,6 +176,23 @@ def result(state: AppState) -> None:
     if rules:
         st.caption("With the constraints: " + " ".join(rules))
     st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
+
+
+def _convergence_warning(state: AppState, run: dict[str, Any]) -> bool:
+    """Warn when training stopped before it converged, with Continue training; True if converged."""
+    summary = run.get("summary") or {}
+    if summary.get("converged", True):
+        return True
+    st.warning(
+        f"Not converged: this graph is not a result yet. {summary.get('convergence', '')}", icon="⚠️"
+    )
+    if disc_mod.can_continue(state):
+        st.caption("Continue training picks up from where it stopped (not from scratch).")
+        if st.button("Continue training", key=P + "continue", type="primary"):
+            with error_boundary("continuing the training"):
+                disc_mod.continue_discovery(state)
+                st.rerun()
+    return False
 
 
 def history(state: AppState) -> None:
