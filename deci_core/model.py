@@ -8,7 +8,8 @@ Fitted attributes:
     sem_ (:class:`~deci_core.sem.structural.SEM`, on the CPU, in encoded model space),
     graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary),
     time_series_ (None, or :class:`~deci_core.data.windows.TimeSeriesInfo` for a temporal model),
-    training_state_ (None, or the training loop's state, from which :meth:`DECI.continue_fit` goes on).
+    training_state_ (None, or the training loop's state, from which :meth:`DECI.continue_fit` goes on),
+    screened_out_ ((d, d) bool: pairs candidate-parent screening ruled out, in this session only).
 
 Time series (Rhino-style): ``fit(df, time_series=TimeSeriesLayout("week", "store", lags=2))``
 learns lagged and instantaneous effects (:mod:`deci_core.training.temporal`); the posterior is then a
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.config import ModelConfig, TrainingConfig, time_budget
 from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.missing import summarise_missing
@@ -57,11 +58,12 @@ from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
+from deci_core.training.screening import screen_pairs
 from deci_core.training.temporal import fit_temporal
 from deci_core.training.threads import torch_threads
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
-OPTIONAL_FITTED = ("imputer_", "time_series_", "training_state_")
+OPTIONAL_FITTED = ("imputer_", "time_series_", "training_state_", "screened_out_")
 """Set by fit and load, but absent on models assembled by hand (read with ``getattr(m, name, None)``)."""
 _IMPUTER = "imputer."
 """Prefix of the imputation network's tensors in the saved state dict."""
@@ -166,6 +168,7 @@ class DECI(EffectMethods):
     def _discover(self, df, schema, encoder, constraints, gaps, training, callbacks, resume=None) -> DECI:
         """Train q(G) and the SEM (from ``resume`` when given), refine, and set the fitted attributes."""
         mc = self.model_config
+        training = replace(training, max_seconds=time_budget(training, len(encoder.names)))
         forbidden, required = (
             torch.as_tensor(m, dtype=torch.bool) for m in constraints.edge_masks(encoder.names)
         )
@@ -177,7 +180,9 @@ class DECI(EffectMethods):
         with torch_threads(training.threads):
             sem = self._new_sem(encoder).to(device)
             imputer, observed = self._new_imputer(encoder, observed, device)
-            graph = EdgeLogits(forbidden, required).to(device)
+            screened = _screened_out(x, sem, training, required)
+            graph = EdgeLogits(forbidden | screened, required).to(device)
+            sem.functions.restrict(~graph.forbidden)
             prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
@@ -195,17 +200,19 @@ class DECI(EffectMethods):
             summary, unidentified = refine_fit(
                 sem, graph, x, mc, training, prior, summary, callbacks, observed, imputer
             )
+            sem.functions.restrict(None)  # effects may use any graph: every input again
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
             tuple(encoder.names),
             probs,
-            graph.forbidden.cpu().numpy(),
+            graph.forbidden.cpu().numpy() & ~screened.numpy(),  # the hard constraints only
             graph.required.cpu().numpy(),
             unidentified,
         )
         self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
         self.sem_ = sem.cpu().eval()
+        self.screened_out_ = screened.numpy()
         self.imputer_ = imputer.cpu().eval() if imputer is not None else None
         self.graph_posterior_ = posterior
         self.fit_summary_ = replace(summary, missing_policy=mc.missing, **gaps)
@@ -391,6 +398,18 @@ def apply_missing_policy(
 def imputer_state(imputer: Imputer | None) -> dict[str, torch.Tensor]:
     """The imputer's tensors under the saved-weights prefix (empty without an imputer)."""
     return {} if imputer is None else {_IMPUTER + k: v for k, v in imputer.state_dict().items()}
+
+
+def _screened_out(
+    x: torch.Tensor, sem: SEM, training: TrainingConfig, required: torch.Tensor
+) -> torch.Tensor:
+    """(d, d) bool: the pairs candidate-parent screening rules out (none at or below
+    ``training.screen_above`` variables; never a required edge's pair)."""
+    d = sem.num_nodes
+    if not training.screen_above or d <= training.screen_above:
+        return torch.zeros(d, d, dtype=torch.bool)
+    keep = torch.as_tensor(screen_pairs(x, sem.col_var, d))
+    return ~(keep | required | required.T) & ~torch.eye(d, dtype=torch.bool)
 
 
 def _state_of(checkpoint: TrainingCheckpoint | None) -> dict[str, Any] | None:

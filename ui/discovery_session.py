@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from deci_core.config import PRESETS, ModelConfig, TrainingConfig
+from deci_core.config import PRESETS, ModelConfig, TrainingConfig, time_budget
 from deci_core.constraints import Constraints
 from deci_core.errors import ModelFileError
 from deci_core.model import DECI
@@ -52,7 +52,7 @@ def estimate_seconds(training: TrainingConfig, variables: int) -> float:
     """
     per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
     refine = _REFINE_SECONDS_PER_PAIR * variables * (variables - 1) if training.refine else 0.0
-    return _START_SECONDS + min(training.seconds, training.steps * per_step + refine)
+    return _START_SECONDS + min(time_budget(training, variables), training.steps * per_step + refine)
 
 
 def preset_estimates(variables: int) -> dict[str, float]:

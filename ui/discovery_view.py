@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig
+from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig, time_budget
 from deci_core.constraints import Constraints
 from ui import discovery_session as disc_mod
 from ui.discovery_session import PRESET_LABELS, SPARSITY_LEVELS, describe_run, get_discovery
@@ -81,6 +81,11 @@ def settings_form(state: AppState) -> DiscoverySettings:
         seed = right.number_input("Seed", 0, 2**31 - 1, s.seed, key=P + "seed")
     disc.settings = DiscoverySettings(
         preset, noise, float(sparsity), int(steps) or None, float(seconds) or None, int(seed)
+    )
+    training = disc.settings.configs()[1]
+    st.caption(
+        f"This run: about {_duration(disc_mod.estimate_seconds(training, d))}, at most "
+        f"{_duration(time_budget(training, d))} (the time limit for {d} variables)."
     )
     return disc.settings
 

@@ -49,6 +49,7 @@ def test_presets_show_an_estimated_time():
     at = open_page(tiny_state())
     options = at.radio(key="discover.preset").options
     assert len(options) == 3 and all("about" in o for o in options)
+    assert any("at most 30 s (the time limit for 3 variables)" in c.value for c in at.caption)  # pre-start
 
 
 def test_run_trains_in_the_background_respects_constraints_and_reloads_instantly():
