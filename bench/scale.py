@@ -243,7 +243,8 @@ def main() -> None:
     parser.add_argument("--kind", default="er")
     parser.add_argument("--noise", default="gaussian")
     parser.add_argument("--seeds", default="0")
-    parser.add_argument("--limit", type=float, default=900, help="seconds before a fit is killed")
+    parser.add_argument("--limit", type=float, default=1500, help="seconds before a DECI fit is killed")
+    parser.add_argument("--peer-limit", type=float, default=240, help="seconds before a peer is killed")
     parser.add_argument("--profile", default="", help="comma-separated d to profile a step at")
     parser.add_argument("--rows", default="/tmp/scale_rows.jsonl", help="JSON-lines file results go to")
     parser.add_argument("--write", action="store_true")
@@ -260,7 +261,7 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             for method in args.methods.split(","):
                 job = dict(d=d, n=n, kind=args.kind, noise=args.noise, seed=seed, method=method)
-                result = run_job(job, args.limit)
+                result = run_job(job, args.limit if method == "deci" else args.peer_limit)
                 print(json.dumps(result), flush=True)
                 with rows_file.open("a") as f:
                     f.write(json.dumps(result) + "\n")
