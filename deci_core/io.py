@@ -6,7 +6,9 @@ A model directory holds:
 - ``meta.json``: format name and version, variable names, schema, encoder, constraints, graph
   posterior and fit summary; for a temporal model also ``time_series`` (layout, lags, spacing
   report, the bank of histories effects start from) and a posterior marked ``"temporal": true``;
-- ``weights.pt``: the SEM's state dict (tensors only), read with ``torch.load(weights_only=True)``.
+- ``weights.pt``: the SEM's state dict (tensors only), read with ``torch.load(weights_only=True)``;
+- ``resume.pt`` (optional): the training loop's state, from which training can continue
+  (:mod:`deci_core.training.checkpoint`; tensors, numbers and lists, read with ``weights_only=True``).
 
 Nothing is pickled. Files are written to temporary names and renamed, so a killed process never
 leaves a half-written file under its final name. Loading checks the format and version and raises
@@ -37,6 +39,7 @@ from deci_core.training.loop import FitSummary
 FORMAT = "deci-studio-model"
 FORMAT_VERSION = 1
 FILES = ("config.json", "meta.json", "weights.pt")
+RESUME_FILE = "resume.pt"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class ModelFiles:
     fit_summary: FitSummary
     sem_state: dict[str, torch.Tensor]
     time_series: TimeSeriesInfo | None = None
+    training_state: dict[str, Any] | None = None
 
 
 def write_model(path: Path, parts: ModelFiles) -> Path:
@@ -74,6 +78,10 @@ def write_model(path: Path, parts: ModelFiles) -> Path:
     _atomic_write(path / "meta.json", lambda f: f.write(json.dumps(meta, indent=2, default=str).encode()))
     state = {k: v.detach().cpu() for k, v in parts.sem_state.items()}
     _atomic_write(path / "weights.pt", lambda f: torch.save(state, f))
+    if parts.training_state is not None:
+        _atomic_write(path / RESUME_FILE, lambda f: torch.save(parts.training_state, f))
+    elif (path / RESUME_FILE).exists():
+        (path / RESUME_FILE).unlink()  # a stale state from an earlier save must not be resumed
     return path
 
 
@@ -105,11 +113,16 @@ def read_model(path: Path) -> ModelFiles:
             FitSummary(**meta["fit_summary"]),
             torch.load(path / "weights.pt", map_location="cpu", weights_only=True),
             TimeSeriesInfo.from_dict(meta["time_series"]) if meta.get("time_series") else None,
+            _training_state(path / RESUME_FILE),
         )
     except DeciError as exc:
         raise ModelFileError(f"'{path}' could not be loaded: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a corrupt file
         raise ModelFileError(f"'{path}' is corrupted or incomplete ({type(exc).__name__}: {exc}).") from exc
+
+
+def _training_state(path: Path) -> dict[str, Any] | None:
+    return torch.load(path, map_location="cpu", weights_only=True) if path.is_file() else None
 
 
 def _posterior(d: dict[str, Any]) -> GraphPosterior | TemporalGraphPosterior:

@@ -7,7 +7,9 @@ Fitted attributes:
     schema_ (TableSchema), encoder_ (TableEncoder), constraints_ (Constraints),
     sem_ (:class:`~deci_core.sem.structural.SEM`, on the CPU, in encoded model space),
     graph_posterior_ (:class:`~deci_core.graph.GraphPosterior`), fit_summary_ (FitSummary),
-    time_series_ (None, or :class:`~deci_core.data.windows.TimeSeriesInfo` for a temporal model).
+    time_series_ (None, or :class:`~deci_core.data.windows.TimeSeriesInfo` for a temporal model),
+    training_state_ (None, or the training loop's state, from which :meth:`DECI.continue_fit` goes on),
+    screened_out_ ((d, d) bool: pairs candidate-parent screening ruled out, in this session only).
 
 Time series (Rhino-style): ``fit(df, time_series=TimeSeriesLayout("week", "store", lags=2))``
 learns lagged and instantaneous effects (:mod:`deci_core.training.temporal`); the posterior is then a
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deci_core.config import ModelConfig, TrainingConfig
+from deci_core.config import ModelConfig, TrainingConfig, time_budget
 from deci_core.constraints import Constraints
 from deci_core.data.encoder import TableEncoder
 from deci_core.data.missing import summarise_missing
@@ -50,16 +52,18 @@ from deci_core.io import ModelFiles, read_model, write_model
 from deci_core.sem.structural import SEM
 from deci_core.sem.temporal import TemporalSEM
 from deci_core.training.callbacks import Callback
+from deci_core.training.checkpoint import TrainingCheckpoint
 from deci_core.training.evidence import sparsity_per_row
 from deci_core.training.imputation import Imputer, new_imputer
 from deci_core.training.loop import train
 from deci_core.training.objective import GraphPrior
 from deci_core.training.refine import refine_fit
+from deci_core.training.screening import screen_pairs
 from deci_core.training.temporal import fit_temporal
 from deci_core.training.threads import torch_threads
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
-OPTIONAL_FITTED = ("imputer_", "time_series_")
+OPTIONAL_FITTED = ("imputer_", "time_series_", "training_state_", "screened_out_")
 """Set by fit and load, but absent on models assembled by hand (read with ``getattr(m, name, None)``)."""
 _IMPUTER = "imputer."
 """Prefix of the imputation network's tensors in the saved state dict."""
@@ -108,54 +112,112 @@ class DECI(EffectMethods):
         schema = schema or infer_schema(df)
         if time_series is not None:
             return self._fit_temporal(df, constraints, schema, callbacks, time_series)
-        mc = self.model_config
-        df, gaps = apply_missing_policy(df, schema, mc.missing)
-        encoder = TableEncoder.fit(df, schema, allow_missing=mc.missing == "model")
+        df, gaps = apply_missing_policy(df, schema, self.model_config.missing)
+        encoder = TableEncoder.fit(df, schema, allow_missing=self.model_config.missing == "model")
         if len(encoder.names) < 2:
             raise DataError(f"Causal discovery needs at least 2 modeled variables; got {encoder.names}.")
         constraints = _as_constraints(constraints)
         constraints.validate(encoder.names)
+        return self._discover(df, schema, encoder, constraints, gaps, self.training_config, callbacks)
+
+    def continue_fit(
+        self,
+        df: pd.DataFrame,
+        extra_steps: int | None = None,
+        extra_seconds: float | None = None,
+        callbacks: Iterable[Callback] = (),
+    ) -> DECI:
+        """Continue a fit's training from where it stopped (not from scratch), then refine again.
+
+        The training loop resumes from the state kept at the end of the last training run
+        (``training_state_``: parameters, q(G), Adam's moments, the augmented Lagrangian, the step
+        counter and the random generators; the refinement that followed is discarded and rerun), so
+        a fit of N steps continued by M gives the same result as one fit of N + M steps with the
+        same seed. ``training_config`` becomes the longer fit's.
+
+        Args:
+            df: the same table the model was fitted on.
+            extra_steps: more steps (default: the preset's step budget again).
+            extra_seconds: more seconds (default: the preset's time budget again).
+            callbacks: progress callbacks, as for ``fit``.
+
+        Raises:
+            NotFittedError: not fitted, or fitted without a kept training state (a time-series fit,
+                or a model saved before training states were kept): fit again with a longer budget.
+        """
+        self._check_fitted()
+        checkpoint = getattr(self, "training_state_", None)
+        if checkpoint is None or self.is_temporal:
+            raise NotFittedError(
+                "This model kept no training state to continue from (time-series fits and models saved "
+                "by an older version do not): fit again with a larger budget."
+            )
+        base = self.training_config
+        preset = TrainingConfig(preset=base.preset)
+        training = replace(
+            base,
+            max_steps=checkpoint.step + int(extra_steps or preset.steps),
+            max_seconds=checkpoint.elapsed_s + float(extra_seconds or preset.seconds),
+        )
+        df, gaps = apply_missing_policy(df, self.schema_, self.model_config.missing)
+        encoder, schema, constraints = self.encoder_, self.schema_, self.constraints_
+        self._discover(df, schema, encoder, constraints, gaps, training, callbacks, checkpoint)
+        self.training_config = training
+        return self
+
+    def _discover(self, df, schema, encoder, constraints, gaps, training, callbacks, resume=None) -> DECI:
+        """Train q(G) and the SEM (from ``resume`` when given), refine, and set the fitted attributes."""
+        mc = self.model_config
+        training = replace(training, max_seconds=time_budget(training, len(encoder.names)))
         forbidden, required = (
             torch.as_tensor(m, dtype=torch.bool) for m in constraints.edge_masks(encoder.names)
         )
         beliefs = torch.as_tensor(np.asarray(constraints.belief_probs(encoder.names), dtype=np.float32))
-        device = resolve_device(self.training_config.device)
+        device = resolve_device(training.device)
         x, observed = encoder.encode_masked(df)
         x = x.to(device)
-        with torch_threads(self.training_config.threads):
+        kept: list = []
+        with torch_threads(training.threads):
             sem = self._new_sem(encoder).to(device)
             imputer, observed = self._new_imputer(encoder, observed, device)
-            graph = EdgeLogits(forbidden, required).to(device)
+            screened = _screened_out(x, sem, training, required)
+            graph = EdgeLogits(forbidden | screened, required).to(device)
+            sem.functions.restrict(~graph.forbidden)
             prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
                 x,
-                self.training_config,
+                training,
                 graph=graph,
                 prior=prior,
                 callbacks=callbacks,
                 estimator=mc.gradient_estimator,
                 observed=observed,
                 imputer=imputer,
+                resume=resume,
+                on_checkpoint=kept.append,
             )
             summary, unidentified = refine_fit(
-                sem, graph, x, mc, self.training_config, prior, summary, callbacks, observed, imputer
+                sem, graph, x, mc, training, prior, summary, callbacks, observed, imputer
             )
+            sem.functions.restrict(None)  # effects may use any graph: every input again
             with torch.no_grad():
                 probs = graph.probs().cpu().numpy().astype(float)
         posterior = GraphPosterior(
             tuple(encoder.names),
             probs,
-            graph.forbidden.cpu().numpy(),
+            graph.forbidden.cpu().numpy() & ~screened.numpy(),  # the hard constraints only
             graph.required.cpu().numpy(),
             unidentified,
         )
         self.schema_, self.encoder_, self.constraints_ = schema, encoder, constraints
         self.sem_ = sem.cpu().eval()
+        self.screened_out_ = screened.numpy()
         self.imputer_ = imputer.cpu().eval() if imputer is not None else None
         self.graph_posterior_ = posterior
         self.fit_summary_ = replace(summary, missing_policy=mc.missing, **gaps)
         self.time_series_ = None
+        self.training_state_ = kept[0] if kept else None
         return self
 
     def _fit_temporal(
@@ -250,6 +312,7 @@ class DECI(EffectMethods):
             self.fit_summary_,
             {**self.sem_.state_dict(), **imputer_state(getattr(self, "imputer_", None))},
             getattr(self, "time_series_", None),
+            _state_of(getattr(self, "training_state_", None)),
         )
         return write_model(Path(path), parts)
 
@@ -274,6 +337,11 @@ class DECI(EffectMethods):
         model.schema_, model.encoder_, model.constraints_ = parts.schema, parts.encoder, parts.constraints
         model.sem_ = sem.eval()
         model.graph_posterior_, model.fit_summary_ = parts.graph_posterior, parts.fit_summary
+        try:
+            state = parts.training_state
+            model.training_state_ = None if state is None else TrainingCheckpoint.from_state(state)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"'{path}' has an unreadable training state ({exc}).") from exc
         return model
 
     def _new_imputer(
@@ -330,6 +398,22 @@ def apply_missing_policy(
 def imputer_state(imputer: Imputer | None) -> dict[str, torch.Tensor]:
     """The imputer's tensors under the saved-weights prefix (empty without an imputer)."""
     return {} if imputer is None else {_IMPUTER + k: v for k, v in imputer.state_dict().items()}
+
+
+def _screened_out(
+    x: torch.Tensor, sem: SEM, training: TrainingConfig, required: torch.Tensor
+) -> torch.Tensor:
+    """(d, d) bool: the pairs candidate-parent screening rules out (none at or below
+    ``training.screen_above`` variables; never a required edge's pair)."""
+    d = sem.num_nodes
+    if not training.screen_above or d <= training.screen_above:
+        return torch.zeros(d, d, dtype=torch.bool)
+    keep = torch.as_tensor(screen_pairs(x, sem.col_var, d))
+    return ~(keep | required | required.T) & ~torch.eye(d, dtype=torch.bool)
+
+
+def _state_of(checkpoint: TrainingCheckpoint | None) -> dict[str, Any] | None:
+    return None if checkpoint is None else checkpoint.to_state()
 
 
 def _as_constraints(constraints: Any) -> Constraints:

@@ -29,3 +29,12 @@ def test_preset_budgets_and_overrides():
     assert TrainingConfig(preset="quick").steps < TrainingConfig(preset="thorough").steps
     assert TrainingConfig(preset="quick", max_steps=7).steps == 7
     assert TrainingConfig(max_seconds=2.5).seconds == 2.5
+
+
+def test_the_time_budget_grows_with_the_variables_only_above_90_and_never_overrides_a_limit():
+    from deci_core.config import TrainingConfig, time_budget
+
+    standard = TrainingConfig()
+    assert time_budget(standard, 20) == time_budget(standard, 90) == 240.0
+    assert time_budget(standard, 180) == 4 * 240.0
+    assert time_budget(TrainingConfig(max_seconds=30), 180) == 30.0

@@ -9,7 +9,8 @@ Layout (format 1)::
     constraints.json         domain knowledge (deci_core.constraints JSON), when set
     graph.json               graph versions, current graph, positions, edge probabilities
     discovery.json           the current run's store key and settings
-    models/<key>/...         model-store entries (run.json + model/ config.json, meta.json, weights.pt)
+    models/<key>/...         model-store entries (run.json + model/ config.json, meta.json, weights.pt,
+                             and resume.pt, the training state Continue training resumes from)
     estimates.json           the report items from the Effects page
     report.json              the report's title, question and sections
 
@@ -40,6 +41,7 @@ from deci_core.data.profiling import usable_rows
 from deci_core.data.schema import TableSchema, data_fingerprint
 from deci_core.errors import DeciError
 from deci_core.io import FILES as MODEL_FILES
+from deci_core.io import RESUME_FILE
 from deci_core.model import DECI
 from ui import bundle_parts as parts
 from ui.bundle_parts import Bundle
@@ -58,7 +60,7 @@ MAX_MEMBERS = 500
 MAX_MEMBER_BYTES = 512 * 2**20
 MAX_TOTAL_BYTES = 1024 * 2**20
 _KEY = r"[A-Za-z0-9_-]{1,80}"
-_MODEL_FILES = "|".join(re.escape(name) for name in MODEL_FILES)  # what DECI.save writes, nothing else
+_MODEL_FILES = "|".join(re.escape(name) for name in (*MODEL_FILES, RESUME_FILE))  # what DECI.save writes
 _ALLOWED = re.compile(
     rf"^(manifest\.json|data/(table\.csv|dataset\.json|schema\.json)|constraints\.json|graph\.json|"
     rf"discovery\.json|timeseries\.json|estimates\.json|report\.json|models/{_KEY}/(run\.json|model/({_MODEL_FILES})))$"

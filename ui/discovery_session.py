@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import copy
 import time
+from dataclasses import replace
 from typing import Any
 
-from deci_core.config import PRESETS, ModelConfig, TrainingConfig
+from deci_core.config import PRESETS, ModelConfig, TrainingConfig, time_budget
 from deci_core.constraints import Constraints
 from deci_core.data.windows import TimeSeriesLayout
 from deci_core.errors import ModelFileError
@@ -54,7 +56,7 @@ def estimate_seconds(training: TrainingConfig, variables: int) -> float:
     """
     per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
     refine = _REFINE_SECONDS_PER_PAIR * variables * (variables - 1) if training.refine else 0.0
-    return _START_SECONDS + min(training.seconds, training.steps * per_step + refine)
+    return _START_SECONDS + min(time_budget(training, variables), training.steps * per_step + refine)
 
 
 def preset_estimates(variables: int) -> dict[str, float]:
@@ -122,6 +124,22 @@ def train_and_store(
     time_series=None,
 ) -> tuple[str, str]:
     """The worker: fit, then save to the store. Never calls Streamlit. Returns (key, data fingerprint)."""
+    started = time.time()
+    model = DECI(model_config, training_config).fit(
+        table,
+        constraints=constraints,
+        schema=schema,
+        callbacks=[_progress_reporter(report, should_stop)],
+        time_series=time_series,
+    )
+    report(1.0, "saving the model")
+    store.put(key, model, _run_record(model, table, run_info, started))
+    return key, run_info["data_fingerprint"]
+
+
+def _progress_reporter(report, should_stop):
+    """The engine callback of a worker: progress to the job, "stop" once cancelled."""
+
     def on_progress(p: FitProgress) -> str | None:
         fraction = max(p.step / max(p.max_steps, 1), p.elapsed_s / max(p.elapsed_s + p.eta_s, 1e-9))
         if p.phase == "refining":
@@ -141,25 +159,72 @@ def train_and_store(
         )
         return STOP if should_stop() else None
 
-    started = time.time()
-    model = DECI(model_config, training_config).fit(
-        table, constraints=constraints, schema=schema, callbacks=[on_progress], time_series=time_series
-    )
-    report(1.0, "saving the model")
+    return on_progress
+
+
+def _run_record(model: DECI, table, run_info: dict[str, Any], started: float) -> dict[str, Any]:
     posterior = model.graph_posterior_
-    record = {
+    return {
         **run_info,
         "kind": "discovery",
         "started": started,
         "rows": int(len(table)),
         "names": list(posterior.names),
-        "model_config": model_config.to_dict(),
-        "training_config": training_config.to_dict(),
-        "constraints": constraints.to_dict(),
+        "model_config": model.model_config.to_dict(),
+        "training_config": model.training_config.to_dict(),
+        "constraints": model.constraints_.to_dict(),
         "summary": model.fit_summary_.to_dict(),
         **_graph_record(model),
     }
-    store.put(key, model, record)
+
+
+def can_continue(state: AppState, store: ModelStore | None = None) -> bool:
+    """Whether the current run kept a training state that :func:`continue_discovery` can resume."""
+    run = current_run(state, store)
+    if run is None or state.discovery.running:
+        return False
+    return getattr(current_model(state, store), "training_state_", None) is not None
+
+
+def continue_discovery(state: AppState, store: ModelStore | None = None) -> None:
+    """Continue the current run's training from its stored state (not from scratch), in the background.
+
+    It trains for the step and time budget the settings now give (the preset's, or the ones typed
+    in), once more. The continued model is stored as a new run (its training config is the longer
+    fit's) and becomes the current one when the job ends.
+    """
+    store = store or get_store()
+    disc = get_discovery(state)
+    data = state.data
+    model = copy.deepcopy(current_model(state, store))  # the store's models are shared: never mutate
+    run = current_run(state, store) or {}
+    extra = disc.settings.configs(data.missing_policy)[1]  # the budget chosen now, once more
+    longer = replace(
+        model.training_config,
+        max_steps=model.training_state_.step + extra.steps,
+        max_seconds=model.training_state_.elapsed_s + extra.seconds,
+    )
+    key = model_key(data.fingerprint, data.schema, model.constraints_, model.model_config, longer)
+    run_info = {
+        "data_name": data.name,
+        "data_fingerprint": data.fingerprint,
+        "preset": run.get("preset", longer.preset),
+        "continued_from": disc.run_key,
+    }
+    disc.job = start_job(
+        "continuing the training", continue_and_store, model=model, table=data.table, store=store,
+        key=key, run_info=run_info, extra=extra,
+    )
+    disc.job_key, disc.notice = key, None
+
+
+def continue_and_store(*, report, should_stop, model, table, store, key, run_info, extra) -> tuple[str, str]:
+    """The worker of :func:`continue_discovery`. Never calls Streamlit."""
+    started = time.time()
+    callbacks = [_progress_reporter(report, should_stop)]
+    model.continue_fit(table, extra.steps, extra.seconds, callbacks=callbacks)
+    report(1.0, "saving the model")
+    store.put(key, model, _run_record(model, table, run_info, started))
     return key, run_info["data_fingerprint"]
 
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig
+from deci_core.config import NOISE_MODELS, PRESETS, ModelConfig, time_budget
 from deci_core.constraints import Constraints
 from ui import discovery_session as disc_mod
 from ui.discovery_session import PRESET_LABELS, SPARSITY_LEVELS, describe_run, get_discovery
@@ -81,6 +81,11 @@ def settings_form(state: AppState) -> DiscoverySettings:
         seed = right.number_input("Seed", 0, 2**31 - 1, s.seed, key=P + "seed")
     disc.settings = DiscoverySettings(
         preset, noise, float(sparsity), int(steps) or None, float(seconds) or None, int(seed)
+    )
+    training = disc.settings.configs()[1]
+    st.caption(
+        f"This run: about {_duration(disc_mod.estimate_seconds(training, d))}, at most "
+        f"{_duration(time_budget(training, d))} (the time limit for {d} variables)."
     )
     return disc.settings
 
@@ -159,6 +164,7 @@ def result(state: AppState) -> None:
         lags = run["temporal"]["lags"]
         st.caption(f"Time series, K = {lags}: the summary graph (an edge if some lag has it; a self edge "
                    "is a variable's own past). The lag view and the lag table are on 4. Graph.")
+    converged = _convergence_warning(state, run)
     names = run["names"]
     edges = [tuple(e) for e in run["edges"]]
     probs = pd.DataFrame(run["edge_probs"], index=names, columns=names)
@@ -170,7 +176,7 @@ def result(state: AppState) -> None:
         show_graph(names, edges, alt="most probable causal graph")
     if edges:
         st.dataframe(edge_table(edges), hide_index=True)
-    else:
+    elif converged:
         st.info(
             "No edge has a probability above 0.5 yet. Training may have stopped early: try the "
             "standard preset or a longer time limit, or a lower sparsity strength."
@@ -179,6 +185,23 @@ def result(state: AppState) -> None:
     if rules:
         st.caption("With the constraints: " + " ".join(rules))
     st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
+
+
+def _convergence_warning(state: AppState, run: dict[str, Any]) -> bool:
+    """Warn when training stopped before it converged, with Continue training; True if converged."""
+    summary = run.get("summary") or {}
+    if summary.get("converged", True):
+        return True
+    st.warning(
+        f"Not converged: this graph is not a result yet. {summary.get('convergence', '')}", icon="⚠️"
+    )
+    if disc_mod.can_continue(state):
+        st.caption("Continue training picks up from where it stopped (not from scratch).")
+        if st.button("Continue training", key=P + "continue", type="primary"):
+            with error_boundary("continuing the training"):
+                disc_mod.continue_discovery(state)
+                st.rerun()
+    return False
 
 
 def history(state: AppState) -> None:

@@ -157,7 +157,13 @@ def _model(c: ReportContent) -> str:
         return _not_done("no model was fitted.")
     settings = c.model.get("settings") or {}
     rows = [[k, v] for k, v in _flatten(settings)]
-    return _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
+    fit = settings.get("fit") or {}
+    warning = ""
+    if fit.get("converged") is False:  # an unconverged graph is not a finding: say so first
+        warning = (f"<p><b>Training had not converged</b>: the graph is not a result yet. "
+                   f"{_e(fit.get('convergence', ''))}</p>")
+    table = _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
+    return warning + table
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

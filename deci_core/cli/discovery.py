@@ -1,4 +1,8 @@
-"""The ``fit`` and ``graph`` subcommands (see :mod:`deci_core.cli.main` for the registry).
+"""The ``fit``, ``continue`` and ``graph`` subcommands (see :mod:`deci_core.cli.main` for the registry).
+
+``fit``'s JSON says ``"converged"`` and, in ``"convergence"``, why (:mod:`deci_core.training.convergence`):
+a graph from an unconverged fit is not a result yet. ``continue RUN_DIR DATA.csv [--steps N]
+[--max-seconds S]`` continues its training from the saved state (not from scratch) and rewrites the run.
 
 Time series: ``fit --time-column T [--series-column S] [--lags K]`` learns a temporal graph and also
 writes ``RUN_DIR/edge_probs_lagged.csv`` (``parent,child,lag,probability``, every pair and lag, self
@@ -30,6 +34,7 @@ def _fit_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="standard")
     parser.add_argument("--max-seconds", type=float, help="training time budget in seconds")
+    parser.add_argument("--max-steps", type=int, help="training step budget (default: the preset's)")
     parser.add_argument(
         "--types", help='JSON file {"column": "continuous" | "binary" | "categorical" | "excluded"}'
     )
@@ -65,7 +70,9 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
     constraints = (
         Constraints.from_dict(read_json(args.constraints, "Constraints")) if args.constraints else None
     )
-    training = TrainingConfig(seed=args.seed, preset=args.preset, max_seconds=args.max_seconds)
+    training = TrainingConfig(
+        seed=args.seed, preset=args.preset, max_seconds=args.max_seconds, max_steps=args.max_steps
+    )
     layout = _layout(args)
     config = ModelConfig(missing=args.missing)
     model = DECI(config, training).fit(
@@ -90,22 +97,30 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
             "steps": summary.steps,
             "seconds": summary.seconds,
             "stopped": summary.stopped,
+            **_convergence(summary),
             "num_edges": len(edges),
             "edges": [list(e) for e in edges],
             "acyclic": True,
         }
+    return _static_summary(model, out, df, schema, args.na_values)
+
+
+def _static_summary(model, out: Path, df, schema, na_values) -> dict[str, Any]:
+    summary = model.fit_summary_
+    edges = model.graph_posterior_.edges()
     return {
         "run_dir": str(out),
         "variables": list(model.encoder_.names),
         "steps": summary.steps,
         "seconds": summary.seconds,
         "stopped": summary.stopped,
+        **_convergence(summary),
         "num_edges": len(edges),
         "edges": [list(e) for e in edges],
         "acyclic": True,
         "missing": {
             "policy": summary.missing_policy,
-            "na_values": list(args.na_values),
+            "na_values": list(na_values),
             "cells": summary.missing_cells,
             "rows": len(df),
             "rows_used": summary.rows,
@@ -114,6 +129,30 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
         "excluded": {v.name: v.reason for v in schema.variables if v.type.value == "excluded"},
         **_unidentified(model.graph_posterior_, None),
     }
+
+
+def _convergence(summary) -> dict[str, Any]:
+    """The verdict (:mod:`deci_core.training.convergence`); an unconverged graph is not a result."""
+    return {"converged": bool(summary.converged), "convergence": summary.convergence}
+
+
+def _continue_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_dir", help="run directory written by `fit` (rewritten in place)")
+    parser.add_argument("data", help="the CSV file the run was fitted on")
+    parser.add_argument("--steps", type=int, help="more steps (default: the preset's again)")
+    parser.add_argument("--max-seconds", type=float, help="more seconds (default: the preset's again)")
+    add_na_values(parser)
+
+
+@register("continue", "Continue a fit's training from where it stopped (not from scratch).", _continue_args)
+def continue_command(args: argparse.Namespace) -> dict[str, Any]:
+    model = load_run(args.run_dir)
+    df = read_csv(args.data, args.na_values)
+    model.continue_fit(df, args.steps, args.max_seconds, callbacks=[_stderr_progress])
+    out = Path(args.run_dir)
+    model.save(out)
+    model.graph_posterior_.edge_probs.to_csv(out / "edge_probs.csv")
+    return _static_summary(model, out, df, model.schema_, args.na_values)
 
 
 def _layout(args: argparse.Namespace) -> TimeSeriesLayout | None:

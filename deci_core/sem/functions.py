@@ -57,6 +57,45 @@ class NodeMLPs(nn.Module):
         """The networks' weight matrices (not biases): what weight decay shrinks."""
         return [self.w_in, *self.w_hidden, self.w_out]
 
+    inputs: tuple[torch.Tensor, torch.Tensor] | None = None
+    """Set by :meth:`restrict`: (d, k) column indices each node may read, and which are real."""
+
+    def restrict(self, allowed: torch.Tensor | None) -> None:
+        """Read only the columns of allowed parents, for adjacencies that never leave ``allowed``.
+
+        Args:
+            allowed: (d_in, d) bool, ``allowed[i, j]``: variable i may feed node j; None reads every
+                column again. Not saved with the weights: only a fit sets it, for its training.
+
+        The first layer then costs ``n * d * k * H`` instead of ``n * d * C * H`` (k: the most
+        columns any node may read); the outputs are the same up to rounding for such adjacencies.
+        Ignored (every column is read) when k is more than half of C.
+        """
+        self.inputs = None
+        if allowed is None:
+            return
+        col_allowed = allowed.to(self.col_var.device)[self.col_var, :].T  # (d, C)
+        k = int(col_allowed.sum(1).max())
+        if k > col_allowed.shape[1] // 2:
+            return
+        index = torch.zeros(col_allowed.shape[0], max(k, 1), dtype=torch.long, device=col_allowed.device)
+        valid = torch.zeros(index.shape, dtype=torch.bool, device=col_allowed.device)
+        for j, row in enumerate(col_allowed):
+            cols = torch.nonzero(row).flatten()
+            index[j, : len(cols)], valid[j, : len(cols)] = cols, True
+        self.inputs = (index, valid)
+
+    def _first_layer_restricted(self, x: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
+        """(S, n, d, H) pre-activations of the first layer, reading only each node's allowed columns."""
+        index, valid = self.inputs
+        d, k = index.shape
+        col_mask = adjacency[:, self.col_var, :].transpose(1, 2)  # (S, d, C)
+        mask = col_mask.gather(2, index.expand(col_mask.shape[0], d, k)) * valid  # (S, d, k)
+        w = self.w_in.gather(1, index.unsqueeze(-1).expand(d, k, self.w_in.shape[-1]))  # (d, k, H)
+        xg = x[..., index]  # (S, n, d, k) or (n, d, k)
+        pattern = "snjk,sjkh->snjh" if x.dim() == 3 else "njk,sjkh->snjh"
+        return torch.einsum(pattern, xg, w.unsqueeze(0) * mask.unsqueeze(-1))
+
     def forward(
         self, x: torch.Tensor, adjacency: torch.Tensor, nodes: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -76,11 +115,14 @@ class NodeMLPs(nn.Module):
             adjacency = adjacency[..., nodes]
             w_in, b_in, w_out, b_out = w_in[nodes], b_in[nodes], w_out[nodes], b_out[nodes]
             hidden = [(w[nodes], b[nodes]) for w, b in hidden]
-        col_mask = adjacency[:, self.col_var, :]  # (S, C, m): column c may feed node j
-        w = w_in.unsqueeze(0) * col_mask.transpose(1, 2).unsqueeze(-1)  # (S, m, C, H)
-        s, m, c, h = w.shape
-        z = torch.matmul(x, w.permute(0, 2, 1, 3).reshape(s, c, m * h))  # (S, n, m*H)
-        z = F.leaky_relu(z.view(s, -1, m, h) + b_in, 0.2)
+        if self.inputs is not None and nodes is None:
+            z = F.leaky_relu(self._first_layer_restricted(x, adjacency) + b_in, 0.2)
+        else:
+            col_mask = adjacency[:, self.col_var, :]  # (S, C, m): column c may feed node j
+            w = w_in.unsqueeze(0) * col_mask.transpose(1, 2).unsqueeze(-1)  # (S, m, C, H)
+            s, m, c, h = w.shape
+            z = torch.matmul(x, w.permute(0, 2, 1, 3).reshape(s, c, m * h))  # (S, n, m*H)
+            z = F.leaky_relu(z.view(s, -1, m, h) + b_in, 0.2)
         for w_h, b_h in hidden:
             z = F.leaky_relu(torch.einsum("snjh,jhk->snjk", z, w_h) + b_h, 0.2)
         return torch.einsum("snjh,jhk->snjk", z, w_out) + b_out

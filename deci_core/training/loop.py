@@ -4,7 +4,9 @@ Two modes share the loop: discovery (``graph`` given: learn q(G) and the SEM tog
 fixed-graph fitting (``adjacency`` given: learn only the SEM's functions and noise, much faster; what
 ``refit_on_graph`` builds on). Stops at ``TrainingConfig.steps``, at ``TrainingConfig.seconds``, or
 when converged: the edge probabilities (or, for a fixed graph, the smoothed objective) stopped moving
-for ``patience`` steps.
+for ``patience`` steps. Every discovery fit ends with a convergence verdict
+(:mod:`deci_core.training.convergence`), and ``on_checkpoint`` receives the loop's full state
+(:mod:`deci_core.training.checkpoint`), from which ``resume`` continues exactly where it stopped.
 
 Data with gaps: given ``observed`` (the mask) and an ``imputer``, every minibatch's gaps are filled
 with a fresh draw from the imputer, which learns jointly with the SEM (and q(G)); its entropy joins
@@ -14,7 +16,7 @@ the objective (:mod:`deci_core.training.imputation`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -25,6 +27,8 @@ from deci_core.config import TrainingConfig
 from deci_core.graph.distribution import EdgeLogits
 from deci_core.sem.structural import SEM
 from deci_core.training.callbacks import Callback, FitProgress, notify
+from deci_core.training.checkpoint import TrainingCheckpoint, module_state, optimizer_state
+from deci_core.training.convergence import MOVE_WINDOW, verdict
 from deci_core.training.imputation import Imputer
 from deci_core.training.lagrangian import AugmentedLagrangian
 from deci_core.training.objective import GraphPrior, StepTerms, discovery_terms, fixed_graph_terms
@@ -44,6 +48,8 @@ class FitSummary:
     effect estimates use it for the finite-data part of their uncertainty.
     ``missing_policy`` ("model" or "drop"; "" when unknown), ``missing_cells`` (modelled column ->
     missing cells in the table given to fit) and ``dropped_rows`` say how gaps were handled.
+    ``converged`` and ``convergence`` (a sentence) are the verdict of
+    :mod:`deci_core.training.convergence` (discovery only; files saved before it read as converged).
     """
 
     steps: int
@@ -57,6 +63,8 @@ class FitSummary:
     missing_policy: str = ""
     missing_cells: dict[str, int] = field(default_factory=dict)
     dropped_rows: int = 0
+    converged: bool = True
+    convergence: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +96,8 @@ def train(
     estimator: str = "enco",
     observed: torch.Tensor | None = None,
     imputer: Imputer | None = None,
+    resume: TrainingCheckpoint | None = None,
+    on_checkpoint: Callable[[TrainingCheckpoint], None] | None = None,
 ) -> FitSummary:
     """Fit ``sem`` (and ``graph``, in discovery mode) to encoded data in place.
 
@@ -101,6 +111,10 @@ def train(
         estimator: q(G)'s gradient estimator, ``"enco"`` or ``"gumbel_st"`` (ModelConfig.gradient_estimator).
         observed: (N, d) bool mask of observed cells (with ``imputer``; x is 0 where missing).
         imputer: q(x_missing | x_observed), trained jointly (module docstring).
+        resume: continue from this state (same modules, data and settings; a larger step budget
+            and a time budget counted from the original start); parameters are loaded into the
+            given modules.
+        on_checkpoint: called once at the end with the loop's state (for a later ``resume``).
 
     Raises:
         FitCancelled: a callback asked to stop (parameters are then partly trained: discard them).
@@ -121,8 +135,11 @@ def train(
     optimizer = torch.optim.Adam(groups, decoupled_weight_decay=True)
     lagrangian = AugmentedLagrangian(rho=config.al_rho)
     state = _RunState(config, time.perf_counter())
-    batch = config.batch_size  # drawn with replacement, so small tables work too
     h_window: list[float] = []
+    modules = {"sem": sem, "graph": graph, "imputer": imputer}
+    if resume is not None:
+        h_window = _restore(resume, modules, optimizer, lagrangian, state, (gen_cpu, gen_dev))
+    batch = config.batch_size  # drawn with replacement, so small tables work too
     while True:
         idx = torch.randint(x.shape[0], (batch,), generator=gen_cpu).to(device)
         xb, entropy = x[idx], None
@@ -165,11 +182,29 @@ def train(
         if graph is not None and state.step % config.al_interval == 0:
             lagrangian.update(float(np.mean(h_window)))
             h_window.clear()
+        state.mark(graph)
         stopped = state.stop_reason(graph)
         if stopped or state.step % config.progress_every == 0:
             notify(callbacks, state.progress(edge_probs(graph), done=bool(stopped)))
         if stopped:
+            if on_checkpoint is not None:
+                parts = (modules, optimizer, lagrangian, h_window, (gen_cpu, gen_dev))
+                on_checkpoint(state.checkpoint(*parts))
             return replace(state.summary(edge_probs(graph), stopped), rows=int(x.shape[0]))
+
+
+def _restore(checkpoint, modules, optimizer, lagrangian, state, generators) -> list[float]:
+    """Load a checkpoint into the loop's pieces; returns the acyclicity window."""
+    for role, module in modules.items():
+        if module is not None:
+            module.load_state_dict(checkpoint.modules[role])
+    optimizer.load_state_dict(checkpoint.optimizer)
+    lagrangian.rho, lagrangian.alpha = checkpoint.lagrangian["rho"], checkpoint.lagrangian["alpha"]
+    lagrangian.last_h = checkpoint.lagrangian["last_h"]
+    for generator, name in zip(generators, ("cpu", "device"), strict=True):
+        generator.set_state(checkpoint.generators[name])
+    state.restore(checkpoint)
+    return list(checkpoint.h_window)
 
 
 def edge_probs(graph: EdgeLogits | None) -> np.ndarray | None:
@@ -188,6 +223,51 @@ class _RunState:
         self.step, self.objective, self.acyclicity = 0, float("nan"), 0.0
         self.anchor: np.ndarray | float | None = None
         self.anchor_step = 0
+        self.marks: list[tuple[int, np.ndarray]] = []  # the last two MOVE_WINDOW anchors
+        self.warmup_end = -1  # first step after the warm-up (-1: not reached)
+
+    def restore(self, checkpoint: TrainingCheckpoint) -> None:
+        """Continue from a checkpoint: counters, anchors, and the clock as if never stopped."""
+        self.step, self.objective = checkpoint.step, checkpoint.objective
+        self.acyclicity, self.start = checkpoint.acyclicity, self.start - checkpoint.elapsed_s
+        anchors = checkpoint.anchors
+        anchor = anchors.get("anchor")
+        self.anchor = anchor if anchor is None or isinstance(anchor, np.ndarray) else float(anchor)
+        self.marks = [(int(step), np.asarray(p)) for step, p in anchors.get("marks", [])]
+        self.warmup_end = int(anchors.get("warmup_end", -1))
+
+    def checkpoint(self, modules, optimizer, lagrangian, h_window, generators) -> TrainingCheckpoint:
+        """The loop's state now (copies on the CPU)."""
+        return TrainingCheckpoint(
+            self.step,
+            self.elapsed(),
+            self.objective,
+            self.acyclicity,
+            {role: module_state(m) for role, m in modules.items() if m is not None},
+            optimizer_state(optimizer),
+            {"rho": lagrangian.rho, "alpha": lagrangian.alpha, "last_h": lagrangian.last_h},
+            list(h_window),
+            {name: g.get_state() for name, g in zip(("cpu", "device"), generators, strict=True)},
+            {
+                "anchor": self.anchor,
+                "marks": [[step, p] for step, p in self.marks],
+                "warmup_end": self.warmup_end,
+            },
+        )
+
+    def mark(self, graph: EdgeLogits | None) -> None:
+        """Keep the edge probabilities every MOVE_WINDOW steps after the warm-up (the last two)."""
+        if graph is None:
+            return
+        if self.warmup_end < 0 and not self.in_warmup():
+            self.warmup_end = self.step
+        if self.warmup_end >= 0 and (self.step - self.warmup_end) % MOVE_WINDOW == 0:
+            self.marks = [*self.marks[-1:], (self.step, edge_probs(graph))]
+
+    def movement(self, probs: np.ndarray) -> float | None:
+        """Largest change of an edge probability since the newest anchor at least MOVE_WINDOW old."""
+        old = [p for step, p in self.marks if self.step - step >= MOVE_WINDOW]
+        return float(np.abs(probs - old[-1]).max()) if old else None
 
     def record(self, terms: StepTerms) -> None:
         self.step += 1
@@ -237,6 +317,11 @@ class _RunState:
 
     def summary(self, probs: np.ndarray | None, stopped: str) -> FitSummary:
         edges = int((probs > 0.5).sum()) if probs is not None else 0
-        return FitSummary(
+        summary = FitSummary(
             self.step, round(self.elapsed(), 3), self.objective, self.acyclicity, edges, stopped
         )
+        if probs is None:
+            return summary
+        learning = self.step - self.warmup_end if self.warmup_end >= 0 else 0
+        found = verdict(stopped, self.warmup_end < 0, learning, self.acyclicity, self.movement(probs))
+        return replace(summary, converged=found.converged, convergence=found.sentence)

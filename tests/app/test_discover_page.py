@@ -49,6 +49,7 @@ def test_presets_show_an_estimated_time():
     at = open_page(tiny_state())
     options = at.radio(key="discover.preset").options
     assert len(options) == 3 and all("about" in o for o in options)
+    assert any("at most 30 s (the time limit for 3 variables)" in c.value for c in at.caption)  # pre-start
 
 
 def test_run_trains_in_the_background_respects_constraints_and_reloads_instantly():
@@ -130,3 +131,18 @@ def test_the_finished_notice_says_what_the_refinement_changed():
     assert "check" not in finished_notice(12.4, 0)
     assert finished_notice(12.4, 1).endswith("made one change to it.")
     assert "made 3 changes" in finished_notice(40.0, 3) and "40 s" in finished_notice(40.0, 3)
+
+
+def test_an_unconverged_run_is_flagged_and_continue_training_resumes_it():
+    at = open_page(tiny_state(seed=4))  # 20 steps: stopped inside the warm-up
+    at.button(key="discover.run").click().run()
+    state = finish(at)
+    first = current_run(state)
+    assert first["summary"]["converged"] is False
+    assert any("Not converged" in w.value and "warm-up" in w.value for w in at.warning)
+    assert not at.info or all("No edge" not in i.value for i in at.info)  # not presented as a finding
+    at.button(key="discover.continue").click().run()
+    state = finish(at)
+    run = current_run(state)
+    assert run["continued_from"] == first["key"]
+    assert run["summary"]["steps"] == 40  # 20 kept steps + 20 more, not a fresh 20-step fit

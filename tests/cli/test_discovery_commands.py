@@ -73,3 +73,17 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert result.stdout == ""
+
+
+def test_an_unconverged_fit_says_so_and_continues_from_where_it_stopped(tmp_path):
+    chain_data(300, seed=2).to_csv(tmp_path / "data.csv", index=False)
+    run = str(tmp_path / "run")
+    common = ("--preset", "quick", "--max-seconds", "600")
+    result = _run("fit", str(tmp_path / "data.csv"), "--out", run, "--max-steps", "60", *common)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["converged"] is False and "warm-up" in summary["convergence"]
+    result = _run("continue", run, str(tmp_path / "data.csv"), "--steps", "40")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["steps"] == 100 and summary["converged"] is False

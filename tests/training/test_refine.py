@@ -23,6 +23,7 @@ from deci_core.training.refine import (
     _Rules,
     refine,
 )
+from deci_core.training.threads import torch_threads
 
 
 def _pair_data(n: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -152,3 +153,38 @@ def test_a_round_that_cannot_finish_in_time_leaves_out_additions_first():
     assert _affordable(options, chain, scores, time.perf_counter() + 100) == options
     assert _affordable(options, chain, scores, time.perf_counter() + len(needed) + 0.5) == without_adds
     assert _affordable(options, chain, scores, time.perf_counter() - 1) == []
+
+
+def test_refinement_on_a_row_subsample_finds_the_full_tables_graph(monkeypatch):
+    monkeypatch.setattr("deci_core.training.refine.FIT_STEPS", 200)  # both sides alike, and quick
+    rng = np.random.default_rng(5)
+    a, c = rng.normal(size=2000), rng.normal(size=2000)
+    b = np.tanh(1.5 * a) + 0.6 * np.sin(2 * c) + 0.3 * rng.normal(size=2000)  # collider a -> b <- c
+    df = pd.DataFrame({"a": a, "b": b, "c": c})
+    encoder = TableEncoder.fit(df, infer_schema(df))
+    x, col_var, continuous = encoder.encode(df), torch.arange(3), [0, 1, 2]
+    none = np.zeros((3, 3), dtype=bool)
+    start = none.copy()
+    start[0, 1] = True  # a -> b found in training; c -> b missing
+    graphs = []
+    for max_rows in (None, 800):
+        scores = ConditionalScores(x, col_var, continuous, ModelConfig(), seed=0, max_rows=max_rows)
+        assert scores.rows == (max_rows or 2000)
+        with torch_threads(1):  # on a busy 2-core machine two threads wait on each other
+            found = refine(start, scores, none, none, continuous, time.perf_counter() + 120)
+        graphs.append(found.adjacency)
+    assert graphs[0].tolist() == graphs[1].tolist() == [[0, 1, 0], [0, 0, 0], [0, 1, 0]]
+
+
+def test_rows_scored_follow_the_evidence_rule():
+    from deci_core.training.evidence import RHO_MIN, edge_cost_nats, gaussian_edge_nats_per_row, score_rows
+
+    m = score_rows(10**6)
+    assert score_rows(5_000) == 5_000 and score_rows(10**6) == score_rows(10**7) == m
+
+    def margin(rows: int) -> float:  # expected gain two standard errors down, minus what it must buy
+        gain = rows * gaussian_edge_nats_per_row(RHO_MIN) - 2 * RHO_MIN * rows**0.5
+        return gain - np.log(20) - edge_cost_nats(rows)
+
+    assert margin(m) >= 0 > margin(m - 1)
+    assert score_rows(10**6, sparsity=2.0) > m  # a dearer edge needs more rows

@@ -180,6 +180,7 @@ def test_model_settings_and_discovered_graph_come_from_the_current_run():
     model = _section(html, "model")
     assert "<td>model.noise</td><td>spline</td>" in model
     assert "<td>training.max_steps</td><td>60</td>" in model
+    assert "Training had not converged" in model  # 60 steps: too few after the warm-up
     hashes = content.model["config_hash"]
     assert hashes and hashes in _section(html, "provenance") and content.model["seed"] == 0
     assert "Noise model used: <code>spline</code>" in _section(html, "assumptions")
