@@ -8,9 +8,9 @@ learns the store key. A cancelled run returns "stop" from the callback, so ``fit
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-import copy
 import time
 from dataclasses import replace
 from typing import Any
