@@ -9,6 +9,7 @@ The runs go through one executor interface, :class:`Executor` (``run(fn, shared,
 
 - :class:`LocalPool` (default): a process pool of one worker per two cores (spawned processes, so
   the caller's threads and signal handlers are never forked);
+- :class:`InProcess` (``workers=0``): one after another in the calling process;
 - :class:`RayCluster`: tasks on a Ray cluster at an address (``DECI_STUDIO_RAY_ADDRESS``, the app's
   setting, the CLI's ``--ray-address``); the table is put into the object store once per run set.
   ``ray.init`` installs signal handlers and needs the main thread, so the Streamlit process never calls
@@ -80,6 +81,20 @@ class LocalPool:
         return results
 
 
+class InProcess:
+    """Runs one after another in this process (``workers=0``: debugging, tests, no subprocesses)."""
+
+    name = "this process"
+
+    def run(self, fn: Callable, shared: Any, items: Sequence[Any], on_done: OnDone | None = None) -> list:
+        results = []
+        for item in items:
+            results.append(fn(shared, item))
+            if on_done is not None:
+                on_done(len(results), len(items))
+        return results
+
+
 class RayCluster:
     """Tasks on the Ray cluster at ``address`` ("127.0.0.1:6379", "ray://host:10001", "auto")."""
 
@@ -121,9 +136,12 @@ class RayCluster:
 
 
 def executor_for(ray_address: str | None = None, workers: int | None = None) -> Executor:
-    """Ray when an address is given (argument, else ``$DECI_STUDIO_RAY_ADDRESS``), else the pool."""
+    """Ray when an address is given (argument, else ``$DECI_STUDIO_RAY_ADDRESS``), else the pool
+    (``workers=0``: in this process)."""
     address = ray_address if ray_address is not None else os.environ.get(RAY_ADDRESS_ENV, "")
-    return RayCluster(address) if address else LocalPool(workers)
+    if address:
+        return RayCluster(address)
+    return InProcess() if workers == 0 else LocalPool(workers)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,9 @@ def _stability_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write edge_frequency.csv (and effects.csv)")
     p.add_argument("--runs", type=int, required=True, help="discovery runs on bootstrap resamples")
     p.add_argument("--ray-address", default=None, help="Ray cluster (default: $DECI_STUDIO_RAY_ADDRESS)")
-    p.add_argument("--workers", type=int, default=None, help="local pool size (default: cores / 2)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="local pool size (default: cores / 2; 0: in this process)"
+    )
     p.add_argument("--constraints", help="constraints JSON file")
     p.add_argument("--types", help="JSON file of column types, as for fit")
     p.add_argument("--preset", choices=sorted(PRESETS), default="quick")
