@@ -19,6 +19,7 @@ import plotly.io as pio
 
 from ui.number_format import compare_estimates
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
+from ui.trust_report import trust_html
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 _CSS = """
@@ -71,6 +72,8 @@ def render_html(content: ReportContent) -> str:
         _section("model", "Model settings", _model(content)) if "model" in on else "",
         _section("graph", "The causal graph", _graph(content)) if "graph" in on else "",
         _section("effects", "Effects", _effects(content, charts, on)),
+        (_section("trust", "Can I trust this effect?", trust_html(content.trust, charts.html))
+         if content.trust else ""),
         _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
         _section("provenance", "Provenance", _provenance(content)),
     ]
