@@ -3,6 +3,7 @@ stability over refits, the edges that matter (with "fix this edge") and the audi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -108,6 +109,10 @@ def _stability(trust, state, model, result) -> None:
             ts.start_stability(trust, state, runs, address.strip(), result)
             st.rerun()
     if trust.stability is None:
+        return
+    made_on = json.loads(trust.stability.get("key") or "{}").get("data")
+    if state.data is not None and made_on not in (None, state.data.fingerprint):
+        st.caption("The last stability runs were made on other data: run them again.")
         return
     summary = trust.stability["summary"]
     st.markdown(summary.get("sentence", ""))
