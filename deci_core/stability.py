@@ -55,8 +55,7 @@ class Executor(Protocol):
 
     name: str
 
-    def run(self, fn: Callable, shared: Any, items: Sequence[Any], on_done: OnDone | None = None) -> list:
-        ...
+    def run(self, fn: Callable, shared: Any, items: Sequence[Any], on_done: OnDone | None = None) -> list: ...
 
 
 class LocalPool:
@@ -178,8 +177,13 @@ class StabilityResult:
         probs = np.asarray(posterior_probs, dtype=float)
         out = []
         for i, j in zip(*np.nonzero(np.abs(freq - probs) > threshold), strict=True):
-            out.append({"edge": [self.names[i], self.names[j]], "frequency": float(freq[i, j]),
-                        "probability": float(probs[i, j])})  # fmt: skip
+            out.append(
+                {
+                    "edge": [self.names[i], self.names[j]],
+                    "frequency": float(freq[i, j]),
+                    "probability": float(probs[i, j]),
+                }
+            )
         return sorted(out, key=lambda e: -abs(e["frequency"] - e["probability"]))
 
     def summary(self, posterior_probs: np.ndarray | None = None) -> dict[str, Any]:
@@ -255,8 +259,16 @@ def stability_run(shared: _Shared, index: int) -> dict[str, Any]:
     }
     if shared.query is not None:
         q = EffectQuery.from_dict(shared.query)
-        est = model.ate(q.treatment, q.outcome, q.treatment_value, q.control_value, num_graphs=10,
-                        num_samples=1000, seed=index, outcome_level=q.outcome_level)  # fmt: skip
+        est = model.ate(
+            q.treatment,
+            q.outcome,
+            q.treatment_value,
+            q.control_value,
+            num_graphs=10,
+            num_samples=1000,
+            seed=index,
+            outcome_level=q.outcome_level,
+        )
         out["effect"] = float(est.value)
     out["seconds"] = time.perf_counter() - start
     return out

@@ -60,9 +60,15 @@ def refute_command(args: argparse.Namespace) -> dict[str, Any]:
     query = _query(args)
     estimators = tuple(e.strip() for e in args.estimators.split(",") if e.strip())
     report = refute(
-        model, df, query, estimators=estimators, subsets=args.subsets, steps=args.refit_steps,
-        seed=args.seed, progress=_progress,
-    )  # fmt: skip
+        model,
+        df,
+        query,
+        estimators=estimators,
+        subsets=args.subsets,
+        steps=args.refit_steps,
+        seed=args.seed,
+        progress=_progress,
+    )
     sens = sensitivity(model, df, query)
     return finite_or_none(
         {
@@ -115,10 +121,17 @@ def stability_command(args: argparse.Namespace) -> dict[str, Any]:
         query = _query(args)
     executor = executor_for(args.ray_address, args.workers)
     result = stability(
-        df, runs=args.runs, model_config=ModelConfig(), training_config=training, constraints=constraints,
-        schema=schema, query=query, seed=args.seed, executor=executor,
+        df,
+        runs=args.runs,
+        model_config=ModelConfig(),
+        training_config=training,
+        constraints=constraints,
+        schema=schema,
+        query=query,
+        seed=args.seed,
+        executor=executor,
         on_done=lambda done, total: print(f"run {done}/{total} done", file=sys.stderr, flush=True),
-    )  # fmt: skip
+    )
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -153,9 +166,14 @@ def edges_command(args: argparse.Namespace) -> dict[str, Any]:
     model = load_run(args.run_dir)
     df = read_csv(args.data, args.na_values) if args.data else None
     rows = edges_that_matter(
-        model, _query(args), df=df, num_graphs=args.num_graphs, refits=args.refits,
-        steps=args.refit_steps, seed=args.seed,
-    )  # fmt: skip
+        model,
+        _query(args),
+        df=df,
+        num_graphs=args.num_graphs,
+        refits=args.refits,
+        steps=args.refit_steps,
+        seed=args.seed,
+    )
     return finite_or_none({"edges": [r.to_dict() for r in rows]})
 
 

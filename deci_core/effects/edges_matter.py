@@ -166,6 +166,12 @@ def _exact(model, df, query, base, row: EdgeThatMatters, names, num_samples, ste
             ).value
         )
     return EdgeThatMatters(
-        row.edge, row.probability, row.identifiable, values[0], values[1], row.graphs_present,
-        row.graphs_absent, exact=True,
-    )  # fmt: skip
+        row.edge,
+        row.probability,
+        row.identifiable,
+        values[0],
+        values[1],
+        row.graphs_present,
+        row.graphs_absent,
+        exact=True,
+    )

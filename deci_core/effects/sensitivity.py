@@ -217,10 +217,22 @@ def sensitivity(
     values = adjusted_estimate(estimate, std_error, dof, axis[None, :], axis[:, None])
     e, e_ci = _e_values(query, encoder, design, beta, d0, estimate, std_error)
     return Sensitivity(
-        query, z_names, float(estimate), float(std_error), float(t_value), int(dof), float(r2),
-        rv, rva, tuple(marks), tuple(axis.tolist()), tuple(axis.tolist()),
-        tuple(tuple(r) for r in values.tolist()), e, e_ci,
-    )  # fmt: skip
+        query,
+        z_names,
+        float(estimate),
+        float(std_error),
+        float(t_value),
+        int(dof),
+        float(r2),
+        rv,
+        rva,
+        tuple(marks),
+        tuple(axis.tolist()),
+        tuple(axis.tolist()),
+        tuple(tuple(r) for r in values.tolist()),
+        e,
+        e_ci,
+    )
 
 
 def benchmark_bound(r2dj: float, r2yj: float, k: float) -> tuple[float, float] | None:
