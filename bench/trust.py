@@ -100,7 +100,7 @@ def bench_refute(cases: int) -> list[str]:
     out = ["### Refutations on correct models", ""]
     out.append(
         f"{len(rows)} cases (d = 5, n = 1,000, half linear-Gaussian, half tanh-uniform), "
-        f"{seconds:.0f} s in all ({seconds / len(rows):.0f} s per case: 8 SEM refits + 7 DR fits)."
+        f"{seconds:.0f} s in all ({seconds / len(rows):.0f} s per case: 7 SEM refits + 7 DR fits)."
     )
     out += [
         "",

@@ -65,3 +65,11 @@ def test_an_estimate_confounded_by_design_fails_the_placebo():
 def test_no_path_means_nothing_to_refute(linear_model, linear_data):
     with pytest.raises(EffectQueryError, match="nothing to refute"):
         refute(linear_model, linear_data, EffectQuery("u", "y", 1.0, 0.0), estimators=("dr",))
+
+
+def test_the_sem_scale_comes_from_the_subset_refits():
+    from deci_core.effects.refute import refit_spread
+
+    assert refit_spread([1.0]) == 0.0
+    # 80% subsets vary with 1/4 of the full-sample variance: the full-size spread is twice theirs
+    assert refit_spread([1.0, 1.2, 0.8]) == pytest.approx(2 * 0.2)
