@@ -48,3 +48,25 @@ def test_type_and_transform_changes_are_named():
     assert _diff(base, moved) == ["income: continuous → continuous/log"]
     assert _diff(base, {**base, "data": "z"}) == ["the data changed"]
     assert _diff(base, {**base, "model": "n"}) == ["the model was refitted"]
+
+
+def test_the_stability_worker_process_reports_progress_and_errors():
+    import sys
+
+    import pytest
+
+    from deci_core.errors import DeciError
+    from ui.trust_session import _run_cli
+
+    seen = []
+    script = (
+        "import sys; print('run 1/2 done', file=sys.stderr); print('run 2/2 done', file=sys.stderr); "
+        "print('{}')"
+    )
+    out, err = _run_cli(
+        [sys.executable, "-c", script], 2, lambda f, m: seen.append(round(f, 2)), lambda: False
+    )
+    assert out.strip() == "{}" and seen == [0.5, 0.95]
+    failing = "import sys; print('error: no such column', file=sys.stderr); sys.exit(2)"
+    with pytest.raises(DeciError, match="no such column"):
+        _run_cli([sys.executable, "-c", failing], 2, lambda f, m: None, lambda: False)
