@@ -43,6 +43,11 @@ MIN_PROPENSITY = 0.02
 """AIPW's propensity floor (EconML's default is 1e-6): on Nie & Wager's setup D, where the true
 propensity nears 0, an unclipped DRLearner gave -2.09 +- 2.97 for a mean effect of 0.16."""
 
+BOOSTING = {"max_iter": 100, "early_stopping": True, "validation_fraction": 0.15, "n_iter_no_change": 10}
+"""The gradient-boosted nuisances: at most 100 rounds, stopped when 15% held-out rows stop improving
+for 10 rounds (scikit-learn turns this on by itself only above 10,000 rows). Most nuisances stop
+after 20-40 rounds, so the DR estimate on 5,000 rows takes about a third of the time."""
+
 
 @dataclass(frozen=True)
 class LearnerEstimate:
@@ -278,11 +283,11 @@ def _fit_one(
     x = z if z.shape[1] else None
     discrete = not data.continuous
     t0, t1 = (0, 1) if discrete else (data.b, data.a)
-    boost_y = HistGradientBoostingRegressor(max_iter=100, random_state=seed)
+    boost_y = HistGradientBoostingRegressor(**BOOSTING, random_state=seed)
     boost_t = (
-        HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+        HistGradientBoostingClassifier(**BOOSTING, random_state=seed)
         if discrete
-        else HistGradientBoostingRegressor(max_iter=100, random_state=seed)
+        else HistGradientBoostingRegressor(**BOOSTING, random_state=seed)
     )
     if learner == "linear":
         model_t = LogisticRegression(max_iter=1000) if discrete else LinearRegression()

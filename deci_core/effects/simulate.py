@@ -205,14 +205,22 @@ def _weighted_mean_var(values: np.ndarray, w: np.ndarray) -> tuple[float, float,
     return m, var, float(total**2 / (w * w).sum())
 
 
+DATA_VARIANCE_ROWS = 2_000
+"""Rows simulated for the finite-data term: its regression's variance at m rows, times m / n, is the
+variance at the n training rows (an OLS variance scales as 1/n), so a 5,000-row table costs as
+little as a 2,000-row one (at d = 50, 20 graphs: 0.73 s -> 0.3 s of a 1.5 s ATE query)."""
+
+
 def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: float) -> float:
-    """Sampling variance of a linear backdoor estimate on ``rows`` rows simulated from the fitted SEM.
+    """Sampling variance of a linear backdoor estimate on ``rows`` rows of the fitted SEM: estimated on
+    ``min(rows, DATA_VARIANCE_ROWS)`` simulated rows and scaled to ``rows``.
 
     Divided by ``fraction`` (the share of units that carry weight) for a conditional effect.
     """
     gen = torch.Generator(device=q.device).manual_seed(int(seed) + 7919)
-    idle = _idle(q, int(rows), ~_ancestors(graph, [q.y, q.t]))  # only what the regression reads
-    x = q.sem.sample(int(rows), q.adjacency(graph), gen, idle).double().cpu().numpy()
+    m = min(int(rows), DATA_VARIANCE_ROWS)
+    idle = _idle(q, m, ~_ancestors(graph, [q.y, q.t]))  # only what the regression reads
+    x = q.sem.sample(m, q.adjacency(graph), gen, idle).double().cpu().numpy()
     # the linear backdoor regression of linear_backdoor, on the encoded rows (no decoding: the
     # encoding is affine per column, so the estimate and its HC1 error are the same, ~30x faster)
     parents = [int(i) for i in np.flatnonzero(np.asarray(graph)[:, q.t]) if i != q.y]
@@ -227,7 +235,7 @@ def _data_variance(q: Query, graph: np.ndarray, rows: int, seed: int, fraction: 
     contrast = np.zeros(design.shape[1])
     contrast[1 : 1 + t_cols.shape[1]] = _drop_first(q, q.t, (q.a - q.b).double().cpu().numpy()[None])[0]
     _, cov = _ols_hc1(design, y)
-    return float(max(contrast @ cov @ contrast, 0.0)) / max(fraction, 1e-6)
+    return float(max(contrast @ cov @ contrast, 0.0)) * (m / int(rows)) / max(fraction, 1e-6)
 
 
 def _ancestors(graph: np.ndarray, nodes: list[int]) -> np.ndarray:
