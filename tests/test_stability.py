@@ -46,13 +46,34 @@ def ray_head():
     temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     command = [
-        str(ray), "start", "--head", "--block", "--num-cpus", "2", "--node-ip-address", "127.0.0.1",
-        "--port", str(gcs), "--include-dashboard", "false",
-        "--dashboard-agent-listen-port", str(agent), "--dashboard-agent-grpc-port", str(grpc),
-        "--runtime-env-agent-port", str(runtime), "--metrics-export-port", str(metrics),
-        "--node-manager-port", str(manager), "--object-manager-port", str(objects),
-        "--temp-dir", temp, "--disable-usage-stats",
-    ]  # fmt: skip
+        str(ray),
+        "start",
+        "--head",
+        "--block",
+        "--num-cpus",
+        "2",
+        "--node-ip-address",
+        "127.0.0.1",
+        "--port",
+        str(gcs),
+        "--include-dashboard",
+        "false",
+        "--dashboard-agent-listen-port",
+        str(agent),
+        "--dashboard-agent-grpc-port",
+        str(grpc),
+        "--runtime-env-agent-port",
+        str(runtime),
+        "--metrics-export-port",
+        str(metrics),
+        "--node-manager-port",
+        str(manager),
+        "--object-manager-port",
+        str(objects),
+        "--temp-dir",
+        temp,
+        "--disable-usage-stats",
+    ]
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -91,9 +112,13 @@ def test_ray_gives_the_same_graphs_as_the_local_pool(ray_head):
     local = stability(df, runs=2, training_config=TINY, seed=3, executor=LocalPool(2))
     seen = []
     remote = stability(
-        df, runs=2, training_config=TINY, seed=3, executor=RayCluster(ray_head),
+        df,
+        runs=2,
+        training_config=TINY,
+        seed=3,
+        executor=RayCluster(ray_head),
         on_done=lambda done, total: seen.append((done, total)),
-    )  # fmt: skip
+    )
     assert remote.executor.startswith("Ray cluster")
     assert seen == [(1, 2), (2, 2)]
     np.testing.assert_array_equal(remote.adjacencies, local.adjacencies)

@@ -4,14 +4,16 @@ Four checks, each run against the SEM (refitted on the held graph, the most prob
 the doubly robust estimate (EconML on that graph's optimal adjustment set):
 
 - **placebo treatment**: the treatment replaced by a placebo with the same dependence on the
-  variables upstream of it (fitted on them, its unexplained part shuffled across rows, or levels
-  drawn from a logistic fit) but no effect on anything. A sound estimate gives 0. A plain permutation
+  adjustment set and on the upstream variables the graph calls unrelated to the outcome (fitted on
+  them, its unexplained part shuffled across rows, or levels drawn from a logistic fit; see
+  :func:`_tied`) but no effect on anything. A sound estimate gives 0. A plain permutation
   would also give 0 for a model that forgets a confounder; keeping the placebo tied to the observed
   confounders makes an estimate that does not adjust for them fail (``tests/effects/test_refute.py``).
 - **random common cause**: an independent standard-normal column added as a cause of treatment and
   outcome. A sound estimate does not move.
-- **dummy outcome**: the outcome replaced by one that depends on the treatment's upstream variables
-  (fitted and shuffled as above) but not on the treatment. A sound estimate gives 0.
+- **dummy outcome**: the outcome replaced by one that depends on the adjustment set and the upstream
+  variables the graph calls unrelated to the treatment (fitted and shuffled as above) but not on the
+  treatment. A sound estimate gives 0.
 - **data subset**: the estimate refitted on ``subsets`` random 80% subsets with the graph held; their
   mean should stay with the full-data estimate.
 
@@ -176,10 +178,11 @@ def refute(
             "the effect is 0 on it, there is nothing to refute."
         )
     rng = np.random.default_rng(seed)
-    upstream = [names[i] for i in _upstream(graph, t, y)]
+    for_placebo = [names[i] for i in _tied(graph, t, y, z, away_from=y)]
+    for_dummy = [names[i] for i in _tied(graph, t, y, z, away_from=t)]
     variants = {
-        "placebo treatment": _resampled(df, model.encoder_, query.treatment, upstream, rng),
-        "dummy outcome": _resampled(df, model.encoder_, query.outcome, upstream, rng),
+        "placebo treatment": _resampled(df, model.encoder_, query.treatment, for_placebo, rng),
+        "dummy outcome": _resampled(df, model.encoder_, query.outcome, for_dummy, rng),
         RANDOM_CAUSE: df.assign(**{RANDOM_CAUSE: rng.standard_normal(len(df))}),
         "subsets": [
             df.sample(frac=SUBSET_FRACTION, random_state=int(rng.integers(2**31))) for _ in range(subsets)
@@ -369,10 +372,28 @@ def _p_value(diff: float, se: float) -> float:
     return 2 * (1 - NormalDist().cdf(abs(diff) / se))
 
 
-def _upstream(graph: np.ndarray, t: int, y: int) -> list[int]:
-    """Variables neither the treatment, the outcome, nor descendants of the treatment."""
+def _tied(graph: np.ndarray, t: int, y: int, z: tuple[int, ...], away_from: int) -> list[int]:
+    """The variables a placebo (``away_from=y``) or dummy outcome (``away_from=t``) is redrawn from:
+    the adjustment set z, plus the other non-descendants of the treatment that the held graph says
+    are d-separated from ``away_from`` given z. Under a correct graph the redrawn column is then
+    independent of the other side given z, so a sound estimate gives 0; a variable the graph wrongly
+    leaves unconnected (an omitted confounder) ties the two and the check fails. Variables open to
+    the other side (an instrument for the placebo, a collider's parent) would make even a sound
+    estimate fail, so they are left out."""
+    import networkx as nx
+
     below = descendants(graph, t)
-    return [i for i in range(len(graph)) if i not in (t, y) and not below[i]]
+    g = nx.DiGraph()
+    g.add_nodes_from(range(len(graph)))
+    g.add_edges_from((int(i), int(j)) for i, j in zip(*np.nonzero(graph), strict=True))
+    given = set(z)
+    out = []
+    for v in range(len(graph)):
+        if v in (t, y) or below[v]:
+            continue
+        if v in given or nx.is_d_separator(g, {v}, {away_from}, given):
+            out.append(v)
+    return out
 
 
 def _resampled(

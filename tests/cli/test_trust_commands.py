@@ -47,9 +47,17 @@ def run_dir(tmp_path_factory, linear_model, linear_data):
 
 def test_refute_prints_the_refutations_and_the_robustness_value(capsys, run_dir):
     code, out, err = _main(
-        capsys, "refute", run_dir / "run", "--data", run_dir / "data.csv", *ARMS,
-        "--estimators", "dr", "--subsets", "1",
-    )  # fmt: skip
+        capsys,
+        "refute",
+        run_dir / "run",
+        "--data",
+        run_dir / "data.csv",
+        *ARMS,
+        "--estimators",
+        "dr",
+        "--subsets",
+        "1",
+    )
     assert code == 0, err
     names = [r["name"] for r in out["refutations"]]
     assert names == ["placebo treatment", "random common cause", "dummy outcome", "data subset"]
@@ -75,9 +83,22 @@ def test_edges_that_matter_are_sorted_by_the_change_they_make(capsys, run_dir):
 def test_stability_writes_the_edge_frequencies(capsys, tmp_path, chain_df):
     chain_df.head(200).to_csv(tmp_path / "chain.csv", index=False)
     code, out, err = _main(
-        capsys, "stability", tmp_path / "chain.csv", "--out", tmp_path / "stab", "--runs", "2",
-        "--max-steps", "60", "--max-seconds", "3", "--workers", "0", "--ray-address", "",
-    )  # fmt: skip
+        capsys,
+        "stability",
+        tmp_path / "chain.csv",
+        "--out",
+        tmp_path / "stab",
+        "--runs",
+        "2",
+        "--max-steps",
+        "60",
+        "--max-seconds",
+        "3",
+        "--workers",
+        "0",
+        "--ray-address",
+        "",
+    )
     assert code == 0, err
     freq = pd.read_csv(tmp_path / "stab" / "edge_frequency.csv", index_col=0)
     assert list(freq.columns) == ["A", "B", "C"] and list(freq.index) == ["A", "B", "C"]

@@ -21,9 +21,7 @@ def ambiguous():
     n = 1500
     t = rng.normal(size=n)
     z = rng.normal(size=n)
-    df = pd.DataFrame(
-        {"t": t, "y": 2 * t + rng.normal(size=n), "z": z, "v": 0.8 * z + rng.normal(size=n)}
-    )
+    df = pd.DataFrame({"t": t, "y": 2 * t + rng.normal(size=n), "z": z, "v": 0.8 * z + rng.normal(size=n)})
     model = fit_fixed(df, adjacency(NAMES, [("t", "y"), ("z", "v")]), steps=400)
     probs = np.zeros((4, 4))
     probs[0, 1], probs[1, 0] = 0.5, 0.45  # t -> y or y -> t: not identifiable

@@ -73,3 +73,18 @@ def test_the_sem_scale_comes_from_the_subset_refits():
     assert refit_spread([1.0]) == 0.0
     # 80% subsets vary with 1/4 of the full-sample variance: the full-size spread is twice theirs
     assert refit_spread([1.0, 1.2, 0.8]) == pytest.approx(2 * 0.2)
+
+
+def test_the_placebo_leaves_out_variables_open_to_the_outcome():
+    """An instrument (v -> t) and a collider's parent path (c <- u -> y) would tie a placebo to the
+    outcome even for a sound estimate: only the adjustment set and variables cut off from y remain."""
+    from deci_core.effects.refute import _tied
+
+    names = ["v", "w", "t", "y", "u", "c", "k"]
+    g = adjacency(names, [("v", "t"), ("w", "t"), ("w", "y"), ("t", "y"), ("u", "y"), ("u", "c")]).astype(
+        bool
+    )
+    t, y, z = names.index("t"), names.index("y"), (names.index("w"), names.index("u"))
+    assert sorted(names[i] for i in _tied(g, t, y, z, away_from=y)) == ["c", "k", "u", "w"]
+    assert sorted(names[i] for i in _tied(g, t, y, z, away_from=t)) == ["c", "k", "u", "w"]
+    assert sorted(names[i] for i in _tied(g, t, y, (names.index("w"),), away_from=y)) == ["k", "w"]
