@@ -285,9 +285,9 @@ def context(state: AppState, description: str) -> dict[str, Any]:
 def record_estimate(state: AppState, trust: TrustState, result: EffectResult) -> dict[str, Any] | None:
     """Note a new estimate; when its question was answered before under other conditions, add an
     audit entry with what changed and both estimates. Returns the entry (or None)."""
-    if trust.seen_result == id(result):
+    if trust.seen_result is result:
         return None
-    trust.seen_result = id(result)
+    trust.seen_result = result
     est = result.estimate
     q = est.query
     key = f"{q.treatment} → {q.outcome} ({q.treatment_value} vs {q.control_value}, {q.estimand.upper()})"

@@ -42,7 +42,7 @@ class TrustState:
     audit: list[dict[str, Any]] = field(default_factory=list)
     last: dict[str, dict[str, Any]] = field(default_factory=dict)  # question -> last estimate seen
     pending: list[str] = field(default_factory=list)  # changes made here, waiting for the next estimate
-    seen_result: int | None = None  # id() of the last EffectResult recorded
+    seen_result: Any = None  # the last EffectResult recorded (held, so its identity is never reused)
     message: str = ""
     message_ok: bool = True
 
