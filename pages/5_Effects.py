@@ -7,6 +7,7 @@ from ui import effects_dr_view as dr_view
 from ui import effects_session as fx
 from ui import effects_view as view
 from ui import ts_effects_view
+from ui import trust_view
 from ui.errors import error_boundary
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
@@ -127,3 +128,5 @@ if result is not None:
         view.what_if_tab(model, effects, table)
 if effects.report_items:
     st.caption(f"{len(effects.report_items)} estimate(s) added to the report.")
+with error_boundary("showing the trust checks"):
+    trust_view.trust_section(state, model, effects, table)

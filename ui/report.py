@@ -62,6 +62,7 @@ def content_from_state(state: AppState, options: ReportState, now: datetime | No
         graph=_guarded("the graph", src.graph_summary, state, options.graph_version),
         effects=effects,
         checks=_guarded("the overlap checks", src.positivity_checks, state, effects) or [],
+        trust=_guarded("the trust checks", lambda s: s.trust.summary() if s.trust else None, state),
         sections=tuple(options.sections),
         temporal=_guarded("the time series", temporal_summary, state),
     )

@@ -20,6 +20,7 @@ import plotly.io as pio
 from ui import ts_report
 from ui.number_format import compare_estimates
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
+from ui.trust_report import trust_html
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 _CSS = """
@@ -75,6 +76,8 @@ def render_html(content: ReportContent) -> str:
         _section("timeseries", "Time series: the temporal graph", ts_report.render_section(content.temporal,
                  charts.html)) if content.temporal and "graph" in on else "",
         _section("effects", "Effects", _effects(content, charts, on)),
+        (_section("trust", "Can I trust this effect?", trust_html(content.trust, charts.html))
+         if content.trust else ""),
         _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
         _section("provenance", "Provenance", _provenance(content)),
     ]

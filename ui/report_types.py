@@ -93,6 +93,7 @@ class ReportContent:
     graph: GraphSummary | None = None
     effects: list[EffectView] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # positivity checks on this data, in words
+    trust: dict[str, Any] | None = None  # "Can I trust this?": ui.trust_state.TrustState.summary()
     sections: tuple[str, ...] = tuple(OPTIONAL_SECTIONS)
     temporal: dict[str, Any] | None = None  # time series: ui.ts_report.temporal_summary
 

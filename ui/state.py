@@ -32,6 +32,7 @@ from ui.effects_state import EffectsState
 from ui.graph_state import GraphSession
 from ui.report_state import ReportState
 from ui.ts_state import TemporalState
+from ui.trust_state import TrustState
 
 STATE_KEY = "deci_studio"
 __all__ = ["MISSING_POLICIES", "STATE_KEY", "AppState", "LoadedData", "get_state"]
@@ -47,6 +48,7 @@ class AppState:
     graph: GraphSession | None = None
     effects: EffectsState | None = None
     report: ReportState | None = None
+    trust: TrustState | None = None  # "Can I trust this?" on the Effects page (checks, audit trail)
     notices: list[str] = field(default_factory=list)
     pending_data: LoadedData | None = None  # another dataset, loaded while later work exists: ask first
     temporal: TemporalState | None = None  # time series: per-lag decisions and trajectories (ui.ts_state)

@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-COMMAND_MODULES = ("deci_core.cli.discovery", "deci_core.cli.effects")
+COMMAND_MODULES = ("deci_core.cli.discovery", "deci_core.cli.effects", "deci_core.cli.trust")
 """Modules whose import registers commands; add yours here (e.g. "deci_core.cli.effects")."""
 
 
