@@ -6,8 +6,7 @@ from deci_core.data.schema import VariableType
 from ui import effects_dr_view as dr_view
 from ui import effects_session as fx
 from ui import effects_view as view
-from ui import ts_effects_view
-from ui import trust_view
+from ui import trust_view, ts_effects_view
 from ui.errors import error_boundary
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 

@@ -31,8 +31,8 @@ from ui.discovery_state import DiscoveryState
 from ui.effects_state import EffectsState
 from ui.graph_state import GraphSession
 from ui.report_state import ReportState
-from ui.ts_state import TemporalState
 from ui.trust_state import TrustState
+from ui.ts_state import TemporalState
 
 STATE_KEY = "deci_studio"
 __all__ = ["MISSING_POLICIES", "STATE_KEY", "AppState", "LoadedData", "get_state"]
