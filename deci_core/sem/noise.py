@@ -50,18 +50,25 @@ class _ParentConditioned(nn.Module):
         """P, parameters per variable."""
         return int(self.base.shape[-1])
 
-    def params(self, parents: torch.Tensor | None, shift: torch.Tensor | None = None) -> torch.Tensor:
+    def params(
+        self,
+        parents: torch.Tensor | None,
+        shift: torch.Tensor | None = None,
+        columns: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Parent indicators (G, d, m) or None -> parameters (G, 1, m, P), broadcastable over rows.
 
         ``shift`` (G, n, m, P), when given, is added per row: history-dependent noise (a temporal
-        SEM's network of the lagged parents), giving (G, n, m, P).
+        SEM's network of the lagged parents), giving (G, n, m, P). ``columns`` (k,) keeps only those
+        of the m variables (m becomes k).
         """
         if parents is None:
             out = self.base[None, None]
         else:
             weight = torch.einsum("gim,imp->gmp", parents.to(self.base.dtype), self.parent_weight)
             out = (self.base + weight).unsqueeze(1)
-        return out if shift is None else out + shift
+        out = out if shift is None else out + shift
+        return out if columns is None else out[:, :, columns]
 
 
 class GaussianNoise(_ParentConditioned):
@@ -82,10 +89,14 @@ class GaussianNoise(_ParentConditioned):
         return standard_normal_log_prob(z * torch.exp(-log_scale)) - log_scale
 
     def from_base(
-        self, u: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+        self,
+        u: torch.Tensor,
+        parents: torch.Tensor | None = None,
+        shift: torch.Tensor | None = None,
+        columns: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Standard-normal draws (G, n, m) -> noise (G, n, m)."""
-        return u * torch.exp(self.params(parents, shift)[..., 0])
+        """Standard-normal draws (G, n, m) -> noise (G, n, m) (``columns``: see :meth:`params`)."""
+        return u * torch.exp(self.params(parents, shift, columns)[..., 0])
 
     def to_base(
         self, z: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
@@ -144,10 +155,15 @@ class SplineNoise(_ParentConditioned):
         return standard_normal_log_prob(u) + logdet - log_scale
 
     def from_base(
-        self, u: torch.Tensor, parents: torch.Tensor | None = None, shift: torch.Tensor | None = None
+        self,
+        u: torch.Tensor,
+        parents: torch.Tensor | None = None,
+        shift: torch.Tensor | None = None,
+        columns: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Standard-normal draws (G, n, m) -> noise (G, n, m) (inverse spline, then scale)."""
-        log_scale, *spline = self._split(self.params(parents, shift))
+        """Standard-normal draws (G, n, m) -> noise (G, n, m) (inverse spline, then scale;
+        ``columns``: see :meth:`params`)."""
+        log_scale, *spline = self._split(self.params(parents, shift, columns))
         return rq_spline_inverse(u, *spline, bound=self.bound) * torch.exp(log_scale)
 
     def to_base(

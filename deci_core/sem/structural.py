@@ -229,9 +229,12 @@ class SEM(nn.Module):
         if levels is None:
             raise GraphError("The graph has a directed cycle: the SEM can only be sampled on a DAG.")
         z_pad = self._pad(z)
-        if self.cont_idx.numel():  # base draws -> additive noise on this graph
-            base = z_pad[None, :, self.cont_idx, 0]
-            z_pad[:, self.cont_idx, 0] = self.noise.from_base(base, self._parents(adj[None]))[0]
+        live = torch.as_tensor(~fixed, device=z.device)[self.cont_idx]  # continuous, computed below
+        if bool(live.any()):  # base draws -> additive noise on this graph (held nodes need none)
+            columns = torch.nonzero(live).flatten()
+            nodes = self.cont_idx[columns]
+            base = z_pad[None, :, nodes, 0]
+            z_pad[:, nodes, 0] = self.noise.from_base(base, self._parents(adj[None]), columns=columns)[0]
         for level in levels:
             nodes = torch.as_tensor(level[~fixed[level]], device=z.device)
             if nodes.numel():
