@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data_view, missing_view
+from ui import data_view, missing_view, units_view
 from ui.errors import error_boundary
 from ui.page import page_frame
 
@@ -23,6 +23,7 @@ st.divider()
 with error_boundary("summarising the table"):
     data_view.render_overview(state.data)
     profile = data_view.render_columns(state)
+    units_view.render_units(state)
     missing_view.render_missing(state, profile)
     st.subheader("Warnings")
     data_view.render_warnings(profile)

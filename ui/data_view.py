@@ -57,8 +57,9 @@ def render_loader(state: AppState) -> None:
     with samples:
         st.subheader("…or try a sample")
         for name, title in SAMPLES.items():
-            label, _, detail = title.partition(": ")
-            if st.button(label, key=f"data.sample.{name}", help=detail or None, width="stretch"):
+            label, _, detail = title.partition(": ")  # named as in the README: "Online shop (marketing)"
+            button = f"{label} ({name})"
+            if st.button(button, key=f"data.sample.{name}", help=detail or None, width="stretch"):
                 if _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n)) is None:
                     st.rerun()  # redraw the sidebar's step status with the new data
 
@@ -193,7 +194,7 @@ def render_columns(state: AppState) -> Profile:
         set_type(state, column, new_type)
         st.rerun()
     if reset.button("Reset all", key="data.type_reset", help="Back to the inferred types"):
-        state.set_data(replace(data, schema=infer_schema(data.raw)))
+        state.set_data(replace(data, schema=infer_schema(data.raw).with_units(data.schema.units)))
         st.rerun()
     render_type_error()
     render_transform_offers(state)

@@ -7,10 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from deci_core.effects import DoublyRobustResult, EffectEstimate, disagreement
+from deci_core.effects import DoublyRobustResult, EffectEstimate, LinearCheck, disagreement
 from deci_core.effects.doubly_robust import LEARNER_NAMES
 from deci_core.effects.estimate import format_effect
 from deci_core.effects.overlap import Overlap
+from ui.effect_words import effect_unit
+from ui.number_format import crosscheck_verdict
 
 
 def overlap_figure(check: Overlap) -> go.Figure:
@@ -32,8 +34,15 @@ def overlap_figure(check: Overlap) -> go.Figure:
     return fig
 
 
-def dr_panel(estimate: EffectEstimate, dr: DoublyRobustResult | None, error: str | None = None) -> None:
-    """The DR estimates beside the SEM's, the adjustment sets and the overlap check."""
+def dr_panel(
+    estimate: EffectEstimate,
+    dr: DoublyRobustResult | None,
+    error: str | None = None,
+    linear: LinearCheck | None = None,
+    units: dict[str, str] | None = None,
+) -> None:
+    """The DR estimates beside the SEM's, the linear cross-check (worded as in the report), the
+    adjustment sets and the overlap check."""
     if dr is None:
         st.info(error or "Load the data the model was fitted on for the doubly robust estimate.")
         return
@@ -45,7 +54,12 @@ def dr_panel(estimate: EffectEstimate, dr: DoublyRobustResult | None, error: str
     if conflict:
         st.warning(conflict)
     else:
-        st.caption("The SEM's simulation and the doubly robust estimate agree within their intervals.")
+        st.caption("The SEM's simulation and the doubly robust estimate agree: their difference is within "
+                   "its own 95% margin.")
+    if linear is not None:  # the same sentence as the report's linear cross-check
+        unit = effect_unit(estimate, units or {})[1]
+        verdict = crosscheck_verdict(estimate.value, estimate.std_error, linear.value, linear.std_error, unit)
+        st.caption(verdict)
     scale = max(abs(estimate.value), estimate.std_error)
     rows = [("DECI SEM (simulation)", estimate.value, estimate.interval_95)]
     rows += [(LEARNER_NAMES[k], v.value, v.interval_95) for k, v in dr.learners.items()]

@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ui.number_format import compare_estimates
+from ui.number_format import agreement, crosscheck_verdict, format_interval, format_number
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
@@ -91,6 +91,22 @@ def fmt(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
 
 
+def _amount(e: EffectView, x: float | None, signed: bool = False, unit: bool = True) -> str:
+    """A number of estimate ``e`` in its unit, rounded like the estimate (as on the Effects page)."""
+    scale = 100.0 if e.unit == "percentage points" else 1.0
+    magnitude = max(abs(e.value), e.std_error or 0.0) * scale
+    return "n/a" if x is None else format_number(x * scale, (e.unit or None) if unit else None, signed=signed,
+                                                 scale=magnitude)
+
+
+def _interval(e: EffectView, low: float | None, high: float | None) -> str:
+    scale = 100.0 if e.unit == "percentage points" else 1.0
+    magnitude = max(abs(e.value), e.std_error or 0.0) * scale
+    if low is None or high is None:
+        return format_interval(None, None)
+    return format_interval(low * scale, high * scale, e.unit or None, scale=magnitude)
+
+
 def _section(key: str, title: str, inner: str) -> str:
     return f"<section id='{key}'><h2>{_e(title)}</h2>\n{inner}\n</section>"
 
@@ -113,7 +129,7 @@ def _question(c: ReportContent) -> str:
     paragraphs = "".join(f"<p>{_e(p)}</p>" for p in c.question.split("\n\n") if p.strip())
     paragraphs = paragraphs or "<p class='muted'>No question was written.</p>"
     findings = [f"<li>{_e(e.sentence)}</li>" if e.sentence else
-                f"<li>{_e(e.label)}: {fmt(e.value)} (95% interval {fmt(e.low)} to {fmt(e.high)})</li>"
+                f"<li>{_e(e.label)}: {_e(_amount(e, e.value, True))} ({_e(_interval(e, e.low, e.high))})</li>"
                 for e in c.effects]
     if findings:
         paragraphs += "<p><b>In short:</b></p><ul class='findings'>" + "".join(findings) + "</ul>"
@@ -236,13 +252,15 @@ def _forest(effects: list[EffectView], charts: _Charts) -> str:
 def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     share = "n/a" if e.graph_share is None else f"{e.graph_share:.0%}"
     unit = "" if e.outcome_level is None else f" (change in P({e.outcome} = {e.outcome_level}))"
-    rows = [[f"estimate{unit}", fmt(e.value)], ["95% interval", f"{fmt(e.low)} to {fmt(e.high)}"],
-            ["standard error", fmt(e.std_error)], ["share of the uncertainty from the graph", share],
-            ["graphs × samples", f"{e.num_graphs} × {e.num_samples}"], ["seed", e.seed]]
+    rows = [[f"estimate{unit}", _amount(e, e.value, signed=True)],
+            ["95% interval", _interval(e, e.low, e.high).removeprefix("95% interval ")],
+            ["standard error", _amount(e, e.std_error)], ["share of the uncertainty from the graph", share],
+            ["graphs × samples", f"{e.num_graphs} × {e.num_samples:,}" if e.num_samples else "n/a"]]
     attrs = (f"data-value='{e.value!r}' data-low='{e.low!r}' data-high='{e.high!r}' "
              f"data-graph-share='{'' if e.graph_share is None else repr(e.graph_share)}'")
     inner = [f"<h3>{_e(e.label)}</h3>", f"<p class='sentence'>{_e(e.sentence)}</p>" if e.sentence else "",
-             f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}"
+             f"<p>Comparing {_e(e.treatment)} = {_e(_value(e.treatment_value, e.treatment_unit))} with "
+             f"{_e(_value(e.control_value, e.treatment_unit))}"
              + (f", using {_e(e.graph_used)}" if e.graph_used else "") + ".</p>",
              _table(None, rows), _share_words(e)]
     if e.notes:
@@ -254,11 +272,20 @@ def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     return f"<article class='effect' id='{_e(e.id)}' {attrs}>{''.join(inner)}</article>"
 
 
+def _value(v: Any, unit: str) -> str:
+    return format_number(v, unit or None, significant=4) if isinstance(v, int | float) and not isinstance(
+        v, bool) else str(v)
+
+
 def _share_words(e: EffectView) -> str:
     spread = ""
-    if len(e.per_graph) > 1:
+    same = agreement(list(e.per_graph), sampled=e.num_graphs)
+    if same:
+        spread = f"<p class='muted'>{_e(same)} Not knowing the graph adds no uncertainty.</p>"
+    elif len(e.per_graph) > 1:
         spread = (f"<p class='muted'>On the {len(e.per_graph)} different graphs considered, the effect "
-                  f"ranges from {fmt(min(e.per_graph))} to {fmt(max(e.per_graph))}.</p>")
+                  f"ranges from {_e(_amount(e, min(e.per_graph), True))} to "
+                  f"{_e(_amount(e, max(e.per_graph), True))}.</p>")
     if e.graph_share is None:
         return spread
     if e.graph_share >= 0.5:
@@ -290,12 +317,13 @@ def _crosscheck(e: EffectView) -> str:
     lin = e.linear
     if not lin:
         return "<p class='muted'>Linear cross-check: not computed.</p>"
-    interval = "" if lin.get("low") is None else f" (95% interval {fmt(lin['low'])} to {fmt(lin['high'])})"
-    _, verdict = compare_estimates(e.value, e.std_error, lin["value"], lin.get("std_error"))  # as the page
+    interval = "" if lin.get("low") is None else f" ({_e(_interval(e, lin['low'], lin['high']))})"
+    verdict = crosscheck_verdict(e.value, e.std_error, lin["value"], lin.get("std_error"), e.unit)
     note = f" {_e(lin['note'])}" if lin.get("note") else ""
     return (f"<p class='crosscheck' data-linear-value='{lin['value']!r}'>Linear cross-check: a linear "
-            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}. "
-            f"{_e(verdict)}{note} A large gap points at nonlinear effects or at a graph problem.</p>")
+            f"regression adjusting for the treatment's parents gives {_e(_amount(e, lin['value'], True))}"
+            f"{interval}. {_e(verdict)}{note} A large gap points at nonlinear effects or at a graph "
+            "problem.</p>")
 
 
 def _assumptions(c: ReportContent) -> str:
