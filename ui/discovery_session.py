@@ -19,6 +19,7 @@ from deci_core.training.callbacks import STOP, FitProgress
 from ui.discovery_state import DiscoveryState
 from ui.jobs import start_job
 from ui.model_store import ModelStore, get_store, model_key
+from ui.progress_words import progress_words
 from ui.state import AppState
 
 PRESET_LABELS = {
@@ -43,18 +44,25 @@ def get_discovery(state: AppState) -> DiscoveryState:
     return state.discovery
 
 
-def estimate_seconds(training: TrainingConfig, variables: int) -> float:
-    """Rough time: start-up, steps × seconds per step, then the graph refinement; capped by the budget.
-
-    An upper estimate: training often stops earlier, once the edge probabilities settle.
-    """
+def step_seconds(training: TrainingConfig, variables: int) -> tuple[float, float]:
+    """(seconds per training step, seconds of graph refinement) as benchmarked on an idle machine."""
     per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
     refine = _REFINE_SECONDS_PER_PAIR * variables * (variables - 1) if training.refine else 0.0
-    return _START_SECONDS + min(training.seconds, training.steps * per_step + refine)
+    return per_step, refine
 
 
-def preset_estimates(variables: int) -> dict[str, float]:
-    return {name: estimate_seconds(TrainingConfig(preset=name), variables) for name in PRESETS}
+def estimate_seconds(training: TrainingConfig, variables: int, slowdown: float = 1.0) -> float:
+    """Rough time: start-up, steps × seconds per step, then the graph refinement; capped by the budget.
+
+    An upper estimate: training often stops earlier, once the edge probabilities settle. ``slowdown``
+    is measured over benchmarked seconds per step in this session's last run (1: as benchmarked).
+    """
+    per_step, refine = step_seconds(training, variables)
+    return _START_SECONDS + min(training.seconds, (training.steps * per_step + refine) * slowdown)
+
+
+def preset_estimates(variables: int, slowdown: float = 1.0) -> dict[str, float]:
+    return {name: estimate_seconds(TrainingConfig(preset=name), variables, slowdown) for name in PRESETS}
 
 
 def run_key_for(state: AppState) -> str:
@@ -109,24 +117,36 @@ def start_discovery(state: AppState, store: ModelStore | None = None) -> str:
 def train_and_store(
     *, report, should_stop, table, schema, constraints, model_config, training_config, store, key, run_info
 ) -> tuple[str, str]:
-    """The worker: fit, then save to the store. Never calls Streamlit. Returns (key, data fingerprint)."""
+    """The worker: fit, then save to the store. Never calls Streamlit. Returns (key, data fingerprint).
+
+    Each progress payload carries what the time-left words need (:mod:`ui.progress_words`): the step
+    budget, the time budget, the benchmarked seconds per step and of the refinement.
+    """
+    per_step, refine_s = step_seconds(training_config, len(schema.names))
+    reports: list[dict[str, Any]] = []
+    refine_start: list[float] = []
+
     def on_progress(p: FitProgress) -> str | None:
         fraction = max(p.step / max(p.max_steps, 1), p.elapsed_s / max(p.elapsed_s + p.eta_s, 1e-9))
-        if p.phase == "refining":
-            text = f"checking the graph edge by edge (cross-fitted likelihood) · {p.elapsed_s:.0f} s so far"
-        else:
-            text = f"step {p.step:,} of {p.max_steps:,} · about {p.eta_s:.0f} s left"
-        report(
-            fraction,
-            text,
+        if p.phase == "refining" and not refine_start:
+            refine_start.append(p.elapsed_s)
+        payload = dict(
             step=p.step,
+            max_steps=p.max_steps,
+            max_seconds=training_config.seconds,
+            phase=p.phase,
+            predicted_step_s=per_step,
+            refine_s=refine_s,
+            refine_elapsed_s=p.elapsed_s - refine_start[0] if refine_start else 0.0,
             objective=p.objective,
             acyclicity=p.acyclicity,
             num_edges=p.num_edges,
             elapsed_s=p.elapsed_s,
             eta_s=p.eta_s,
-            edge_probs=None if p.edge_probs is None else p.edge_probs.copy(),
         )
+        reports.append(payload)
+        probs = None if p.edge_probs is None else p.edge_probs.copy()
+        report(fraction, progress_words(reports), **payload, edge_probs=probs)
         return STOP if should_stop() else None
 
     started = time.time()

@@ -42,10 +42,18 @@ def step_status(state: AppState) -> dict[str, str]:
         "Data": _describe(state.data, "no data yet"),
         "Constraints": _describe(state.constraints, "none (optional)"),
         "Discover": _describe(state.discovery, "not run"),
-        "Graph": _describe(state.graph, "no graph yet"),
+        "Graph": _describe(state.graph, _graph_empty(state)),
         "Effects": _describe(state.effects, "no estimates yet"),
         "Report": _describe(state.report, "not written"),
     }
+
+
+def _graph_empty(state: AppState) -> str:
+    """The Graph step before the analyst opened it: the discovered graph when there is one."""
+    disc, data = state.discovery, state.data
+    if disc is not None and data is not None and disc.current_key(data.fingerprint) is not None:
+        return "the discovered graph (not reviewed yet)"
+    return "no graph yet"
 
 
 StepState = LoadedData | Constraints | DiscoveryState | GraphSession | EffectsState | ReportState
@@ -73,7 +81,23 @@ def render_sidebar(state: AppState) -> None:
         st.page_link("app.py", label="Home", icon="🏠")
         for number, step in enumerate(WORKFLOW, start=1):
             st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
-            st.caption(statuses[step.label])
+            if step.label == "Discover" and state.discovery is not None and state.discovery.running:
+                st.fragment(_live_discover_status, run_every=SIDEBAR_POLL_SECONDS)(state)
+            else:
+                st.caption(statuses[step.label])
+
+
+SIDEBAR_POLL_SECONDS = 1.0
+
+
+def _live_discover_status(state: AppState) -> None:
+    """The Discover step's line while training runs: redrawn every second with the job's own step."""
+    disc = state.discovery
+    if disc is None:
+        return
+    if not disc.running:  # finished meanwhile: redraw the whole page once, with the result
+        st.rerun(scope="app")
+    st.caption(disc.status() or "")
 
 
 def stop_unless_ready(ready: bool, message: str, step: Step) -> None:
