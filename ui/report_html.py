@@ -32,7 +32,10 @@ th{background:#f0f4f8}.muted{color:#627d98}.notdone{color:#9f580a;font-style:ita
 .effect{border:1px solid #d9e2ec;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 .sentence{font-size:1.1rem}.graph img{max-width:100%;border:1px solid #d9e2ec}
 code{background:#f0f4f8;padding:0 .2rem}
-@media print{.effect,.graph,figure{break-inside:avoid}body{margin:0}}
+h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
+h2+*,h3+*{break-before:avoid;page-break-before:avoid}
+.keep{break-inside:avoid;page-break-inside:avoid}
+@media print{.effect,.graph,figure,table{break-inside:avoid}body{margin:0}}
 """
 ASSUMPTIONS = [
     ("No hidden confounders",
@@ -73,6 +76,7 @@ def render_html(content: ReportContent) -> str:
         _section("effects", "Effects", _effects(content, charts, on)),
         _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
         _section("provenance", "Provenance", _provenance(content)),
+        _section("appendix", "Appendix: every setting, as recorded", _appendix(content)),
     ]
     body = "\n".join(p for p in parts if p)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -108,6 +112,7 @@ def _interval(e: EffectView, low: float | None, high: float | None) -> str:
 
 
 def _section(key: str, title: str, inner: str) -> str:
+    """A section whose heading never ends a page alone: it is kept with what follows (print CSS)."""
     return f"<section id='{key}'><h2>{_e(title)}</h2>\n{inner}\n</section>"
 
 
@@ -165,11 +170,43 @@ def _knowledge(c: ReportContent) -> str:
 
 
 def _model(c: ReportContent) -> str:
+    """The settings a reader needs, in words; every raw setting is in the appendix."""
     if c.model is None:
         return _not_done("no model was fitted.")
-    settings = c.model.get("settings") or {}
-    rows = [[k, v] for k, v in _flatten(settings)]
-    return _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
+    rows = readable_settings(c.model.get("settings") or {})
+    table = _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
+    return table + "<p class='muted'>Every setting as recorded (to reproduce the run) is in the appendix.</p>"
+
+
+_STOPPED = {"converged": "the edge probabilities settled", "max_steps": "the step budget was used up",
+            "max_seconds": "the time budget was used up"}
+_NOISE = {"spline": "flexible (spline): any noise shape", "gaussian": "Gaussian (bell-shaped)"}
+
+
+def readable_settings(settings: dict[str, Any]) -> list[list[str]]:
+    """The model settings a reader of the report needs, in words (keys a run may lack are skipped)."""
+    model, training, fit = (settings.get(k) or {} for k in ("model", "training", "fit"))
+    rows = []
+    if settings.get("preset") or training.get("preset"):
+        rows.append(["How thorough (preset)", str(settings.get("preset") or training.get("preset"))])
+    if model.get("noise"):
+        rows.append(["Noise model", _NOISE.get(model["noise"], str(model["noise"]))])
+    if model.get("sparsity") is not None:
+        rows.append(["Sparsity strength", f"{format_number(model['sparsity'])} × BIC (larger: fewer edges)"])
+    if model.get("missing"):
+        rows.append(["Missing values", "modelled by the engine" if model["missing"] == "model" else
+                     "rows with a gap dropped"])
+    if settings.get("rows") is not None:
+        rows.append(["Rows trained on", f"{int(settings['rows']):,}"])
+    if fit.get("steps") is not None:
+        why = _STOPPED.get(str(fit.get("stopped")), str(fit.get("stopped") or ""))
+        rows.append(["Training", f"{int(fit['steps']):,} steps in {format_number(fit.get('seconds'))} s"
+                     + (f"; stopped because {why}" if why else "")])
+    if fit.get("num_edges") is not None:
+        rows.append(["Edges found (probability > 0.5)", str(fit["num_edges"])])
+    if fit.get("refine_moves"):
+        rows.append(["Edge-by-edge check after training", f"{fit['refine_moves']} change(s) to the graph"])
+    return rows
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -337,19 +374,28 @@ def _assumptions(c: ReportContent) -> str:
 
 
 def _provenance(c: ReportContent) -> str:
-    m = c.model or {}
     rows = [
         ["data fingerprint", (c.data.fingerprint if c.data else None) or "n/a"],
-        ["configuration hash (model/training)", m.get("config_hash") or "n/a"],
-        ["model store key", m.get("run_key") or "n/a"],
-        ["training seed", m.get("seed", "n/a")],
         ["app version", c.app_version],
         ["date", c.created],
     ]
-    rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
     return (
         _table(["what", "value"], rows)
         + "<p class='muted'>Sections left out: "
         + _e(", ".join(OPTIONAL_SECTIONS[s] for s in OPTIONAL_SECTIONS if s not in c.sections) or "none")
-        + ".</p>"
+        + ". Hashes, seeds and every raw setting are in the appendix.</p>"
     )
+
+
+def _appendix(c: ReportContent) -> str:
+    """The raw record: hashes, store key, seeds and every setting under its engine name."""
+    m = c.model or {}
+    rows = [
+        ["configuration hash (model/training)", m.get("config_hash") or "n/a"],
+        ["model store key", m.get("run_key") or "n/a"],
+        ["training seed", m.get("seed", "n/a")],
+    ]
+    rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
+    settings = [[k, v] for k, v in _flatten(m.get("settings") or {})]
+    return (_table(["what", "value"], rows)
+            + (_table(["setting", "value"], settings) if settings else ""))

@@ -181,11 +181,15 @@ def test_model_settings_and_discovered_graph_come_from_the_current_run():
     state.graph = None  # no graph editing: the report shows the discovered graph
     content = content_from_state(state, ReportState(), now=NOW)
     html = render_html(content)
-    model = _section(html, "model")
-    assert "<td>model.noise</td><td>spline</td>" in model
-    assert "<td>training.max_steps</td><td>60</td>" in model
+    model, appendix = _section(html, "model"), _section(html, "appendix")
+    assert "<td>Noise model</td><td>flexible (spline): any noise shape</td>" in model
+    assert "model." not in model and "seed" not in model  # raw names and seeds only in the appendix
+    assert "<td>model.noise</td><td>spline</td>" in appendix
+    assert "<td>training.max_steps</td><td>60</td>" in appendix
+    assert "seed of " not in _section(html, "effects") + _section(html, "provenance")
     hashes = content.model["config_hash"]
-    assert hashes and hashes in _section(html, "provenance") and content.model["seed"] == 0
+    assert hashes and hashes in appendix and content.model["seed"] == 0
+    assert "h2+*,h3+*{break-before:avoid" in html and "break-after:avoid" in html  # keep-with-next
     assert "Noise model used: <code>spline</code>" in _section(html, "assumptions")
     graph = _section(html, "graph")
     assert content.graph.version == DISCOVERED and "Version shown: <b>discovered</b>" in graph
