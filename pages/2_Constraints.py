@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import constraints_view as view
+from ui import knowledge_offers as offers
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
 state = page_frame("Constraints")
@@ -19,6 +20,8 @@ names = state.data.schema.names
 view.get_constraints(state)
 view.show_flash()
 view.show_conflicts(state)
+offers.render_time_order_offer(state, names, view.try_update)
+offers.render_randomised_switch(state, names, view.try_update)
 
 edges, tiers, roots, beliefs, files = st.tabs(
     ["Edges", "Order (tiers)", "Roots & leaves", "Beliefs", "Import / export"]

@@ -48,6 +48,7 @@ class AppState:
     report: ReportState | None = None
     notices: list[str] = field(default_factory=list)
     pending_data: LoadedData | None = None  # another dataset, loaded while later work exists: ask first
+    randomised: list[str] = field(default_factory=list)  # treatments marked randomised (roots; the report)
 
     # ------------------------------------------------------------------ the data and what hangs off it
     def later_work(self) -> list[str]:
