@@ -7,7 +7,7 @@ from ui.errors import error_boundary
 from ui.page import page_frame
 
 state = page_frame("Data")
-st.title("📄 Data")
+st.title("Data")
 st.write(
     "Bring a table with one row per observation and one column per variable. Check below how each "
     "column was understood: change a type or exclude a column before discovering causes."
@@ -28,4 +28,4 @@ with error_boundary("summarising the table"):
     st.subheader("Warnings")
     data_view.render_warnings(profile)
     data_view.render_charts(state.data)
-st.page_link("pages/2_Constraints.py", label="Next: 2. Constraints (optional)", icon="🧩")
+st.page_link("pages/2_Constraints.py", label="Next: 2. Constraints (optional)", icon=":material/rule:")

@@ -38,4 +38,4 @@ with files:
     view.import_export_section(state)
 
 view.show_matrix_and_summary(state, names)
-st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon="🔎")
+st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon=":material/search:")

@@ -130,7 +130,7 @@ def show_conflicts(state: AppState) -> list[str]:
     c = get_constraints(state)
     problems = c.conflicts(names)
     for problem in problems:
-        st.error(problem, icon="⚠️")
+        st.error(problem, icon=":material/warning:")
     if c.variables() - set(names):
         st.button(
             "Drop the rules about missing variables",

@@ -183,7 +183,7 @@ def result(state: AppState) -> None:
     rules = Constraints.from_dict(run.get("constraints", {})).describe()
     if rules:
         st.caption("With the constraints: " + " ".join(rules))
-    st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
+    st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon=":material/hub:")
 
 
 def history(state: AppState) -> None:

@@ -16,7 +16,9 @@ from ui.state import AppState, get_state
 from ui.text import md_escape
 
 APP_TITLE = "DECI Studio"
-APP_ICON = "🧭"  # an emoji favicon: a material icon would be fetched from a font CDN
+# The favicon only stays an emoji: a material favicon is fetched from a font CDN, and a local image
+# favicon stopped the app from rendering in Chromium (streamlit 1.67). Every icon on the page is material.
+APP_ICON = "🧭"
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,12 @@ class Step:
 
 
 WORKFLOW = (
-    Step("pages/1_Data.py", "Data", "📄"),
-    Step("pages/2_Constraints.py", "Constraints", "🧩"),
-    Step("pages/3_Discover.py", "Discover", "🔎"),
-    Step("pages/4_Graph.py", "Graph", "🕸️"),
-    Step("pages/5_Effects.py", "Effects", "📈"),
-    Step("pages/6_Report.py", "Report", "📝"),
+    Step("pages/1_Data.py", "Data", ":material/table_chart:"),
+    Step("pages/2_Constraints.py", "Constraints", ":material/rule:"),
+    Step("pages/3_Discover.py", "Discover", ":material/search:"),
+    Step("pages/4_Graph.py", "Graph", ":material/hub:"),
+    Step("pages/5_Effects.py", "Effects", ":material/trending_up:"),
+    Step("pages/6_Report.py", "Report", ":material/description:"),
 )
 
 
@@ -78,7 +80,7 @@ def page_frame(title: str) -> AppState:
 def render_sidebar(state: AppState) -> None:
     statuses = step_status(state)
     with st.sidebar:
-        st.page_link("app.py", label="Home", icon="🏠")
+        st.page_link("app.py", label="Home", icon=":material/home:")
         for number, step in enumerate(WORKFLOW, start=1):
             st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
             if step.label == "Discover" and state.discovery is not None and state.discovery.running:
