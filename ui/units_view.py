@@ -43,19 +43,20 @@ def render_units(state: AppState) -> None:
                     spec.name, value=spec.unit, max_chars=20, placeholder="no unit",
                     key=unit_key(data.load_id, names.index(spec.name)),
                 )
-        if st.form_submit_button("Save units"):
-            set_units(state, entered)
+        if st.form_submit_button("Save units") and set_units(state, entered):
+            st.rerun()  # the label and the summaries above show the new units
 
 
 def set_units(state: AppState, units: dict[str, str]) -> bool:
-    """Set the loaded data's units (only the display changes); a refusal is shown as an error."""
+    """Set the loaded data's units (only the display changes); True if they changed. A refusal is
+    shown as an error."""
     data = state.data
     try:
         schema = data.schema.with_units(units)
     except DeciError as exc:
         st.error(md_escape(str(exc)))
         return False
-    if schema != data.schema:
-        state.set_data(replace(data, schema=schema))
-        st.toast("Units saved.")
+    if schema == data.schema:
+        return False
+    state.set_data(replace(data, schema=schema))
     return True
