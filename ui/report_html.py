@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -86,13 +85,6 @@ def render_html(content: ReportContent) -> str:
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
-
-
-def fmt(x: float | None) -> str:
-    """A number for reading: 4 significant digits, thousands grouped when large."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
 
 
 def _amount(e: EffectView, x: float | None, signed: bool = False, unit: bool = True) -> str:
