@@ -71,20 +71,24 @@ def page_frame(title: str) -> AppState:
     """Set up a page (config, sidebar) and return the session's state."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=APP_ICON, layout="wide")
     state = get_state()
-    render_sidebar(state)
+    render_sidebar(state, live=title != "Discover")  # that page polls the job itself
     while state.notices:  # one-off messages left by another page (e.g. before st.switch_page)
         st.info(md_escape(state.notices.pop(0)))
     return state
 
 
-def render_sidebar(state: AppState) -> None:
+def render_sidebar(state: AppState, live: bool = True) -> None:
+    """The workflow links with each step's status; with ``live``, a running training's line is redrawn
+    every second (one polling fragment per page: two timers on one page starved each other's reruns)."""
     statuses = step_status(state)
     with st.sidebar:
         st.page_link("app.py", label="Home", icon=":material/home:")
         for number, step in enumerate(WORKFLOW, start=1):
             st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
-            if step.label == "Discover" and state.discovery is not None and state.discovery.running:
+            if live and step.label == "Discover" and state.discovery is not None and state.discovery.running:
                 st.fragment(_live_discover_status, run_every=SIDEBAR_POLL_SECONDS)(state)
+            elif step.label == "Discover" and state.discovery is not None and state.discovery.running:
+                st.caption("training: its progress is shown on this page")
             else:
                 st.caption(statuses[step.label])
 

@@ -28,9 +28,12 @@ def test_a_running_job_is_described_by_its_step_and_a_measured_time_left():
     state.discovery.job = job
     at = open_page(state)
     assert not at.exception
+    assert "training: its progress is shown on this page" in _sidebar_text(at)  # one poller per page
+    at.switch_page("pages/2_Constraints.py").run()  # elsewhere the sidebar names the job's step
     sidebar = _sidebar_text(at)
     assert "training: step 735 of 4,000 · about 85 s left" in sidebar and "0%" not in sidebar
     assert "no graph yet" in sidebar  # no run yet: no graph either
+    at.switch_page("pages/3_Discover.py").run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Time left"] == "about 85 s" and metrics["Step"] == "735"
     job.done, job.finished, job.result = True, time.time(), None  # it ends (nothing kept)
