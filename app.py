@@ -5,7 +5,7 @@ import streamlit as st
 from ui.page import WORKFLOW, page_frame, step_status
 
 state = page_frame("Home")
-st.title("🧭 DECI Studio")
+st.title("DECI Studio")
 st.markdown(
     "Bring a table of observational data and DECI Studio learns which variables cause which, "
     "with a probability for every edge. Then ask what would happen if you intervened, and get "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import constraints_view as view
+from ui import knowledge_offers as offers
 from ui import ts_view
 from ui.page import WORKFLOW, page_frame, stop_unless_ready
 
@@ -20,6 +21,8 @@ names = state.data.schema.names
 view.get_constraints(state)
 view.show_flash()
 view.show_conflicts(state)
+offers.render_time_order_offer(state, names, view.try_update)
+offers.render_randomised_switch(state, names, view.try_update)
 
 labels = ["Edges", "Order (tiers)", "Roots & leaves", "Beliefs", "Import / export"]
 if state.data.layout is not None:  # time series: decisions per lag, and how the rest apply
@@ -40,4 +43,4 @@ for tab in per_lag:
         ts_view.render_lag_constraints(state)
 
 view.show_matrix_and_summary(state, names)
-st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon="🔎")
+st.page_link("pages/3_Discover.py", label="Next: 3. Discover", icon=":material/search:")

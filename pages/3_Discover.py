@@ -24,9 +24,9 @@ disc.settle()
 constraints = state.constraints or Constraints()
 problems = constraints.conflicts(state.data.schema.names) or constraint_problems(state)  # time series too
 for problem in problems:
-    st.error(problem, icon="⚠️")
+    st.error(problem, icon=":material/warning:")
 if problems:
-    st.page_link("pages/2_Constraints.py", label="Fix the constraints on 2. Constraints", icon="🧩")
+    st.page_link(WORKFLOW[1].page, label="Fix the constraints on 2. Constraints", icon=WORKFLOW[1].icon)
 elif not constraints.is_empty:
     st.caption("Using your constraints: " + " ".join(md_escape(line) for line in constraints.describe()))
 

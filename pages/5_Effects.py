@@ -24,6 +24,7 @@ effects = fx.get_effects(state)
 fx.bind(state, effects)  # results made on other data or with another model are dropped, not shown
 effects.settle()
 table = fx.data_table(state, model)
+units = fx.units(state)
 names = list(model.encoder_.names)
 st.caption(description)
 
@@ -100,9 +101,9 @@ if effects.message:
 result = effects.result
 if result is not None:
     st.subheader("Result")
-    view.result_card(result)
-    if st.button("Add to report", key="effects.add"):
-        fx.add_to_report(effects, result)
+    view.result_card(result, units)
+    if st.button("Add to report", key="effects.add", disabled=effects.in_report(result)):
+        fx.add_to_report(effects, result, units)
         st.rerun()
     labels = [
         "Distributions",
@@ -116,16 +117,16 @@ if result is not None:
     with tabs[0]:
         st.plotly_chart(view.arms_figure(result), key="effects.arms_chart")
     with tabs[1]:
-        view.uncertainty_panel(result.estimate)
+        view.uncertainty_panel(result.estimate, units)
     with tabs[2]:
-        dr_view.dr_panel(result.estimate, result.dr, result.dr_error)
+        dr_view.dr_panel(result.estimate, result.dr, result.dr_error, result.linear, units)
     with tabs[3]:
-        view.subgroup_tab(model, effects, table, settings, description)
+        view.subgroup_tab(model, effects, table, settings, description, units)
     with tabs[4]:
-        view.rows_tab(model, effects, table, settings)
+        view.rows_tab(model, effects, table, settings, units)
     with tabs[5]:
-        view.what_if_tab(model, effects, table)
-if effects.report_items:
-    st.caption(f"{len(effects.report_items)} estimate(s) added to the report.")
+        view.what_if_tab(model, effects, table, units)
+if effects.report_note():
+    st.caption(effects.report_note())
 with error_boundary("showing the trust checks"):
     trust_view.trust_section(state, model, effects, table)

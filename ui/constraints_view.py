@@ -39,7 +39,7 @@ def _flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
 
 
-def _try_update(state: AppState, updated: Constraints, what: str) -> None:
+def try_update(state: AppState, updated: Constraints, what: str) -> None:
     """Keep ``updated`` unless it adds a conflict; otherwise explain why not."""
     names = state.data.schema.names
     before = set(get_constraints(state).conflicts(names))
@@ -57,9 +57,9 @@ def _add_edge(state: AppState) -> None:
     if a == b:
         _flash("error", "Pick two different variables: a variable cannot cause itself.")
     elif kind == "forbidden":
-        _try_update(state, c.with_forbidden(a, b), f"{a} → {b} forbidden")
+        try_update(state, c.with_forbidden(a, b), f"{a} → {b} forbidden")
     else:
-        _try_update(state, c.with_required(a, b), f"{a} → {b} required")
+        try_update(state, c.with_required(a, b), f"{a} → {b} required")
 
 
 def _add_belief(state: AppState) -> None:
@@ -68,7 +68,7 @@ def _add_belief(state: AppState) -> None:
     if a == b:
         _flash("error", "Pick two different variables for a belief.")
     else:
-        _try_update(state, get_constraints(state).with_belief(a, b, p), f"belief {a} → {b} at {p:.0%}")
+        try_update(state, get_constraints(state).with_belief(a, b, p), f"belief {a} → {b} at {p:.0%}")
 
 
 def _remove(state: AppState, kind: str, a: str, b: str) -> None:
@@ -90,7 +90,7 @@ def _set_roots_leaves(state: AppState) -> None:
     state.constraints = c.with_leaves(st.session_state[P + "leaves"])
 
 
-def _reset_widgets() -> None:
+def reset_widgets() -> None:
     """Forget widget values so they show ``state.constraints`` again (after an import or a drop)."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(P) and k != IMPORTED]:
         if key.startswith((P + "tier", P + "roots", P + "leaves", P + "within")):
@@ -104,14 +104,14 @@ def import_json(state: AppState, raw: bytes) -> None:
     except ConstraintError as exc:
         _flash("error", f"Could not import the file: {exc}")
         return
-    _reset_widgets()
+    reset_widgets()
     _flash("success", "Imported the constraints from the file.")
 
 
 def drop_unknown(state: AppState) -> None:
     kept, dropped = get_constraints(state).restricted_to(state.data.schema.names)
     state.constraints = kept
-    _reset_widgets()
+    reset_widgets()
     _flash("success", "Dropped rules about variables not in the data: " + "; ".join(dropped) + ".")
 
 
@@ -130,7 +130,7 @@ def show_conflicts(state: AppState) -> list[str]:
     c = get_constraints(state)
     problems = c.conflicts(names)
     for problem in problems:
-        st.error(problem, icon="⚠️")
+        st.error(problem, icon=":material/warning:")
     if c.variables() - set(names):
         st.button(
             "Drop the rules about missing variables",

@@ -116,6 +116,7 @@ class LoadedData:
         variables = []
         for spec in self.schema.variables:
             note = ", ".join(map(str, spec.categories)) if spec.categories else spec.reason
+            note += f"; unit: {spec.unit}" if spec.unit else ""
             variables.append((spec.name, spec.type.value, note))
         return DataSummary(name=self.name, source=self.source, rows=int(self.table.shape[0]),
                            rows_raw=int(self.raw.shape[0]), variables=variables,

@@ -31,6 +31,7 @@ from deci_core.samples.scenarios import DATASET_DIR, SAMPLES, load_sample
 from deci_core.samples.timeseries import TS_SAMPLES
 from ui import missing_view
 from ui.errors import describe_unexpected
+from ui.number_format import format_number
 from ui.state import AppState, LoadedData
 from ui.text import md_escape
 from ui.ts_session import ts_sample_data
@@ -59,8 +60,9 @@ def render_loader(state: AppState) -> None:
     with samples:
         st.subheader("…or try a sample")
         for name, title in SAMPLES.items():
-            label, _, detail = title.partition(": ")
-            if st.button(label, key=f"data.sample.{name}", help=detail or None, width="stretch"):
+            label, _, detail = title.partition(": ")  # named as in the README: "Online shop (marketing)"
+            button = f"{label} ({name})"
+            if st.button(button, key=f"data.sample.{name}", help=detail or None, width="stretch"):
                 if _guarded(state, f"loading the sample '{name}'", lambda n=name: _sample_data(n)) is None:
                     st.rerun()  # redraw the sidebar's step status with the new data
         for name, title in TS_SAMPLES.items():  # time series: loaded with its layout on (ui.ts_session)
@@ -180,12 +182,17 @@ def render_columns(state: AppState) -> Profile:
     data = state.data
     profile, _ = summaries(data)
     st.subheader("Columns")
-    st.dataframe(
+    st.dataframe(  # narrow count columns, short summaries: reason and summary fit without scrolling
         summary_frame(profile),
         hide_index=True,
         width="stretch",
         column_config={
+            "column": st.column_config.TextColumn("column", width="small"),
+            "type": st.column_config.TextColumn("type", width="small"),
             "reason": st.column_config.TextColumn("why this type", width="medium"),
+            "missing": st.column_config.NumberColumn("missing", width="small"),
+            "infinite": st.column_config.NumberColumn("inf", width="small", help="infinite values"),
+            "unique": st.column_config.NumberColumn("unique", width="small"),
             "summary": st.column_config.TextColumn("summary", width="large"),
         },
     )
@@ -200,7 +207,7 @@ def render_columns(state: AppState) -> Profile:
         set_type(state, column, new_type)
         st.rerun()
     if reset.button("Reset all", key="data.type_reset", help="Back to the inferred types"):
-        state.set_data(replace(data, schema=infer_schema(data.raw)))
+        state.set_data(replace(data, schema=infer_schema(data.raw).with_units(data.schema.units)))
         st.rerun()
     render_type_error()
     render_transform_offers(state)
@@ -257,12 +264,9 @@ def summary_frame(profile: Profile) -> pd.DataFrame:
 
 
 def _stats(c) -> str:
-    parts = {"mean": c.mean, "sd": c.std, "min": c.min, "median": c.median, "max": c.max}
-    return " · ".join(f"{label} {_num(value)}" for label, value in parts.items())
-
-
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    """"mean 1.2 · sd 0.3 · 0.1 to 5 (median 1)": short enough to read without scrolling."""
+    return (f"mean {format_number(c.mean)} · sd {format_number(c.std)} · {format_number(c.min)} to "
+            f"{format_number(c.max)} (median {format_number(c.median)})")
 
 
 def set_type(state: AppState, column: str, new_type: str) -> bool:

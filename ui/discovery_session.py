@@ -24,6 +24,7 @@ from deci_core.training.callbacks import STOP, FitProgress
 from ui.discovery_state import DiscoveryState
 from ui.jobs import start_job
 from ui.model_store import ModelStore, get_store, model_key
+from ui.progress_words import progress_words
 from ui.state import AppState
 from ui.ts_session import fit_layout
 
@@ -49,18 +50,26 @@ def get_discovery(state: AppState) -> DiscoveryState:
     return state.discovery
 
 
-def estimate_seconds(training: TrainingConfig, variables: int) -> float:
-    """Rough time: start-up, steps × seconds per step, then the graph refinement; capped by the budget.
-
-    An upper estimate: training often stops earlier, once the edge probabilities settle.
-    """
+def step_seconds(training: TrainingConfig, variables: int) -> tuple[float, float]:
+    """(seconds per training step, seconds of graph refinement) as benchmarked on an idle machine."""
     per_step = _STEP_SECONDS_BASE + _STEP_SECONDS_PER_VARIABLE * variables
     refine = _REFINE_SECONDS_PER_PAIR * variables * (variables - 1) if training.refine else 0.0
-    return _START_SECONDS + min(time_budget(training, variables), training.steps * per_step + refine)
+    return per_step, refine
 
 
-def preset_estimates(variables: int) -> dict[str, float]:
-    return {name: estimate_seconds(TrainingConfig(preset=name), variables) for name in PRESETS}
+def estimate_seconds(training: TrainingConfig, variables: int, slowdown: float = 1.0) -> float:
+    """Rough time: start-up, steps × seconds per step, then the graph refinement; capped by the budget.
+
+    An upper estimate: training often stops earlier, once the edge probabilities settle. ``slowdown``
+    is measured over benchmarked seconds per step in this session's last run (1: as benchmarked).
+    """
+    per_step, refine = step_seconds(training, variables)
+    predicted = (training.steps * per_step + refine) * slowdown
+    return _START_SECONDS + min(time_budget(training, variables), predicted)
+
+
+def preset_estimates(variables: int, slowdown: float = 1.0) -> dict[str, float]:
+    return {name: estimate_seconds(TrainingConfig(preset=name), variables, slowdown) for name in PRESETS}
 
 
 def run_key_for(state: AppState) -> str:
@@ -129,7 +138,7 @@ def train_and_store(
         table,
         constraints=constraints,
         schema=schema,
-        callbacks=[_progress_reporter(report, should_stop)],
+        callbacks=[_progress_reporter(report, should_stop, training_config, len(schema.names))],
         time_series=time_series,
     )
     report(1.0, "saving the model")
@@ -137,26 +146,38 @@ def train_and_store(
     return key, run_info["data_fingerprint"]
 
 
-def _progress_reporter(report, should_stop):
-    """The engine callback of a worker: progress to the job, "stop" once cancelled."""
+def _progress_reporter(report, should_stop, training_config: TrainingConfig, variables: int):
+    """The engine callback of a worker: progress to the job, "stop" once cancelled.
+
+    Each progress payload carries what the time-left words need (:mod:`ui.progress_words`): the step
+    budget, the time budget, the benchmarked seconds per step and of the refinement.
+    """
+    per_step, refine_s = step_seconds(training_config, variables)
+    budget_s = time_budget(training_config, variables)
+    reports: list[dict[str, Any]] = []
+    refine_start: list[float] = []
 
     def on_progress(p: FitProgress) -> str | None:
         fraction = max(p.step / max(p.max_steps, 1), p.elapsed_s / max(p.elapsed_s + p.eta_s, 1e-9))
-        if p.phase == "refining":
-            text = f"checking the graph edge by edge (cross-fitted likelihood) · {p.elapsed_s:.0f} s so far"
-        else:
-            text = f"step {p.step:,} of {p.max_steps:,} · about {p.eta_s:.0f} s left"
-        report(
-            fraction,
-            text,
+        if p.phase == "refining" and not refine_start:
+            refine_start.append(p.elapsed_s)
+        payload = dict(
             step=p.step,
+            max_steps=p.max_steps,
+            max_seconds=budget_s,
+            phase=p.phase,
+            predicted_step_s=per_step,
+            refine_s=refine_s,
+            refine_elapsed_s=p.elapsed_s - refine_start[0] if refine_start else 0.0,
             objective=p.objective,
             acyclicity=p.acyclicity,
             num_edges=p.num_edges,
             elapsed_s=p.elapsed_s,
             eta_s=p.eta_s,
-            edge_probs=None if p.edge_probs is None else p.edge_probs.copy(),
         )
+        reports.append(payload)
+        probs = None if p.edge_probs is None else p.edge_probs.copy()
+        report(fraction, progress_words(reports), **payload, edge_probs=probs)
         return STOP if should_stop() else None
 
     return on_progress
@@ -221,7 +242,7 @@ def continue_discovery(state: AppState, store: ModelStore | None = None) -> None
 def continue_and_store(*, report, should_stop, model, table, store, key, run_info, extra) -> tuple[str, str]:
     """The worker of :func:`continue_discovery`. Never calls Streamlit."""
     started = time.time()
-    callbacks = [_progress_reporter(report, should_stop)]
+    callbacks = [_progress_reporter(report, should_stop, model.training_config, len(model.encoder_.names))]
     model.continue_fit(table, extra.steps, extra.seconds, callbacks=callbacks)
     report(1.0, "saving the model")
     store.put(key, model, _run_record(model, table, run_info, started))

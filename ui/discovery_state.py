@@ -12,6 +12,7 @@ from typing import Any
 from deci_core.config import ModelConfig, TrainingConfig
 from ui.jobs import Job
 from ui.model_store import ModelStore, get_store
+from ui.progress_words import progress_words, slowdown, step_reports
 
 PROGRESS_EVERY = 5  # steps between progress reports: also how promptly Cancel takes effect
 
@@ -50,6 +51,7 @@ class DiscoveryState:
     run_key: str | None = None
     run_fingerprint: str | None = None
     notice: tuple[str, str] | None = None  # (kind: success|warning|error, text): the last outcome to tell
+    slowdown: float | None = None  # measured / benchmarked seconds per step in the last run (calibrates)
 
     @property
     def running(self) -> bool:
@@ -60,6 +62,7 @@ class DiscoveryState:
         job = self.job
         if job is None or not job.done:
             return
+        self.slowdown = slowdown(step_reports(job.payloads)) or self.slowdown
         if job.cancelled:
             self.notice = ("warning", "Training was cancelled; nothing was kept.")
         elif job.error:
@@ -96,7 +99,7 @@ class DiscoveryState:
     def status(self) -> str | None:
         self.settle()
         if self.running:
-            return f"training… {self.job.progress:.0%}"
+            return f"training: {progress_words(self.job.payloads)}"
         if self.run_key:
             return "model ready"
         return None

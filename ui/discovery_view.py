@@ -17,6 +17,7 @@ from ui.discovery_state import DiscoverySettings
 from ui.errors import error_boundary
 from ui.graph_view import edge_heatmap, edge_table, show_graph
 from ui.model_store import compare_runs, get_store
+from ui.progress_words import duration_words, progress_words, seconds_left, step_reports
 from ui.state import AppState
 
 P = "discover."
@@ -32,7 +33,7 @@ def settings_form(state: AppState) -> DiscoverySettings:
     disc = get_discovery(state)
     s = disc.settings
     rows, d = state.data.table.shape
-    estimates = disc_mod.preset_estimates(d)
+    estimates = disc_mod.preset_estimates(d, disc.slowdown or 1.0)
     presets = list(PRESETS)
     preset = st.radio(
         "How thorough",
@@ -42,8 +43,14 @@ def settings_form(state: AppState) -> DiscoverySettings:
         horizontal=True,
         format_func=lambda p: f"{PRESET_LABELS[p]} (about {_duration(estimates[p])})",
     )
+    calibrated = (
+        f" calibrated from this session's last run (steps took {disc.slowdown:.1f}× the benchmarked time)"
+        if disc.slowdown
+        else ""
+    )
     st.caption(
-        f"Estimated for {rows:,} rows × {d} variables on this machine; training stops early once settled."
+        f"Estimated for {rows:,} rows × {d} variables on this machine{calibrated}; training stops early "
+        "once settled. While it runs, the time left is measured from its own steps."
     )
     with st.expander("Advanced settings"):
         left, right = st.columns(2)
@@ -113,9 +120,10 @@ def _monitor_body(state: AppState) -> None:
         disc.settle()
         st.rerun(scope="app")
     cancelling = job.cancel_event.is_set()
-    st.progress(job.progress, text="Cancelling…" if cancelling else f"Training: {job.message}")
+    words = progress_words(job.payloads)
+    st.progress(job.progress, text="Cancelling…" if cancelling else f"Training: {words}")
     st.button("Cancel", key=P + "cancel", on_click=job.cancel, disabled=cancelling)
-    reports = [p for p in list(job.payloads) if "step" in p]
+    reports = step_reports(job.payloads)
     if not reports:
         st.caption("Preparing the data and the model…")
         return
@@ -124,7 +132,8 @@ def _monitor_body(state: AppState) -> None:
     cols[0].metric("Step", f"{last['step']:,}")
     cols[1].metric("Edges (p > 0.5)", last["num_edges"])
     cols[2].metric("Acyclicity penalty", f"{last['acyclicity']:.3g}")
-    cols[3].metric("Time left", f"about {last['eta_s']:.0f} s")
+    left = seconds_left(reports)
+    cols[3].metric("Time left", "estimating…" if left is None else duration_words(left))
     left, right = st.columns(2)
     left.plotly_chart(_curves(reports), key=P + "curves")
     probs = next((p["edge_probs"] for p in reversed(reports) if p.get("edge_probs") is not None), None)
@@ -184,7 +193,7 @@ def result(state: AppState) -> None:
     rules = Constraints.from_dict(run.get("constraints", {})).describe()
     if rules:
         st.caption("With the constraints: " + " ".join(rules))
-    st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon="🕸️")
+    st.page_link("pages/4_Graph.py", label="Next: 4. Graph (review and edit)", icon=":material/hub:")
 
 
 def _convergence_warning(state: AppState, run: dict[str, Any]) -> bool:

@@ -7,10 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from deci_core.effects import DoublyRobustResult, EffectEstimate, disagreement
+from deci_core.effects import DoublyRobustResult, EffectEstimate, LinearCheck, disagreement
 from deci_core.effects.doubly_robust import LEARNER_NAMES
-from deci_core.effects.estimate import format_effect
 from deci_core.effects.overlap import Overlap
+from ui.effect_words import effect_unit
+from ui.number_format import crosscheck_verdict, format_interval, format_number
 
 
 def overlap_figure(check: Overlap) -> go.Figure:
@@ -32,8 +33,15 @@ def overlap_figure(check: Overlap) -> go.Figure:
     return fig
 
 
-def dr_panel(estimate: EffectEstimate, dr: DoublyRobustResult | None, error: str | None = None) -> None:
-    """The DR estimates beside the SEM's, the adjustment sets and the overlap check."""
+def dr_panel(
+    estimate: EffectEstimate,
+    dr: DoublyRobustResult | None,
+    error: str | None = None,
+    linear: LinearCheck | None = None,
+    units: dict[str, str] | None = None,
+) -> None:
+    """The DR estimates beside the SEM's, the linear cross-check (worded as in the report), the
+    adjustment sets and the overlap check."""
     if dr is None:
         st.info(error or "Load the data the model was fitted on for the doubly robust estimate.")
         return
@@ -45,17 +53,27 @@ def dr_panel(estimate: EffectEstimate, dr: DoublyRobustResult | None, error: str
     if conflict:
         st.warning(conflict)
     else:
-        st.caption("The SEM's simulation and the doubly robust estimate agree within their intervals.")
-    scale = max(abs(estimate.value), estimate.std_error)
+        st.caption("The SEM's simulation and the doubly robust estimate agree: their difference is within "
+                   "its own 95% margin.")
+    if linear is not None:  # the same sentence as the report's linear cross-check
+        unit = effect_unit(estimate, units or {})[1]
+        verdict = crosscheck_verdict(estimate.value, estimate.std_error, linear.value, linear.std_error, unit)
+        st.caption(verdict)
+    factor, unit = effect_unit(estimate, units or {})
+    scale = max(abs(estimate.value), estimate.std_error) * factor
     rows = [("DECI SEM (simulation)", estimate.value, estimate.interval_95)]
     rows += [(LEARNER_NAMES[k], v.value, v.interval_95) for k, v in dr.learners.items()]
     st.dataframe(
         pd.DataFrame(
             {
                 "method": [r[0] for r in rows],
-                "estimate": [format_effect(r[1], scale, sign=True) for r in rows],
+                "estimate": [
+                    format_number(r[1] * factor, unit or None, signed=True, scale=scale) for r in rows
+                ],
                 "95% interval": [
-                    f"{format_effect(r[2][0], scale)} to {format_effect(r[2][1], scale)}" for r in rows
+                    format_interval(r[2][0] * factor, r[2][1] * factor, unit or None, scale=scale, what="")
+                    .strip()
+                    for r in rows
                 ],
             }
         ),

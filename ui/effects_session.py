@@ -16,6 +16,7 @@ from deci_core.effects import (
     CateCurve,
     Counterfactual,
     DoublyRobustResult,
+    EffectEstimate,
     EffectQuery,
     EffectQueryError,
     LinearCheck,
@@ -52,6 +53,11 @@ def bind(state: AppState, effects: EffectsState) -> bool:
     return effects.bind(fingerprint, effects_model_key(state))
 
 
+def units(state: AppState) -> dict[str, str]:
+    """Variable -> unit as set on the Data page (only the variables that have one)."""
+    return {} if state.data is None else state.data.schema.units
+
+
 def data_table(state: AppState, model: Model) -> pd.DataFrame | None:
     """The loaded rows with every modeled column of ``model`` (None when they do not match)."""
     table = None if state.data is None else state.data.table
@@ -79,6 +85,52 @@ def default_values(model: Model, name: str, table: pd.DataFrame | None) -> tuple
         return _nice(col.quantile(0.75)), _nice(col.quantile(0.25))
     mean, std = model.encoder_.means[name], model.encoder_.stds[name]
     return _nice(mean + 0.674 * std), _nice(mean - 0.674 * std)
+
+
+def what_if_default(observed: Any, treated: Any, control: Any) -> Any:
+    """The what-if value offered for a row: the compared value the row does not already have (for a
+    treated row the control value, and the other way round; for a number, the farther of the two)."""
+    try:
+        x = float(observed)
+        return control if abs(x - float(treated)) <= abs(x - float(control)) else treated
+    except (TypeError, ValueError):
+        return control if str(observed) == str(treated) else treated
+
+
+def rows_display(
+    rows: pd.DataFrame, est: EffectEstimate, units: dict[str, str]
+) -> tuple[pd.DataFrame, dict[str, str], str | None]:
+    """The per-row table as shown, printf formats per column (numbers rounded, in their units; effects of
+    a discrete outcome in percentage points), and a note. Interval columns that collapse to
+    the effect (every sampled graph gives each row the same effect) dropped, with a note saying why."""
+    shown, note = rows, None
+    bounds = [c for c in ("lower_95", "upper_95") if c in rows]
+    if bounds and len(rows) and all(np.allclose(rows[c], rows["effect"], rtol=1e-9, atol=0) for c in bounds):
+        shown = rows.drop(columns=bounds)
+        note = (
+            "Per-row intervals are unavailable: every sampled graph gives each row the same effect, so "
+            "the spread across graphs is zero, and it does not measure the uncertainty from the data."
+        )
+    scale, unit = (100.0, "pp") if est.outcome_discrete else (1.0, units.get(est.query.outcome, ""))
+    shown = shown.copy()
+    config: dict[str, str] = {}
+    for column in ("effect", "lower_95", "upper_95"):
+        if column in shown:
+            shown[column] = shown[column] * scale
+            config[column] = _number_format(shown[column], unit)
+    for name, column_unit in units.items():
+        if name in shown and pd.api.types.is_numeric_dtype(shown[name]):
+            config[name] = _number_format(shown[name], column_unit)
+    return shown, config, note
+
+
+def _number_format(values: pd.Series, unit: str) -> str:
+    """A printf format with about three significant digits (of the column's typical size) and its unit."""
+    finite = pd.to_numeric(values, errors="coerce").abs().replace([np.inf], np.nan).dropna()
+    typical = float(finite.median()) if len(finite) else 0.0
+    decimals = 2 if typical <= 0 else int(min(max(0, 2 - np.floor(np.log10(typical))), 6))
+    suffix = f" {unit}".replace("%", "%%") if unit else ""
+    return f"%.{decimals}f{suffix}"
 
 
 def modifier_range(model: Model, name: str, table: pd.DataFrame | None) -> tuple[float, float]:
@@ -297,9 +349,12 @@ def what_if(
 
 
 # ----- the report --------------------------------------------------------------------------------
-def add_to_report(effects: EffectsState, result: EffectResult) -> dict[str, Any]:
-    item = report_item(result, effects.data_fingerprint)
+def add_to_report(
+    effects: EffectsState, result: EffectResult, units: dict[str, str] | None = None
+) -> dict[str, Any]:
+    item = report_item(result, effects.data_fingerprint, units or {})
     effects.report_items.append(item)
+    effects.reported.append(result)
     effects.message_ok = True
     effects.message = f"Added to the report ({len(effects.report_items)} estimate(s))."
     return item

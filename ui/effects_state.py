@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from deci_core.effects import CateCurve, Counterfactual, DoublyRobustResult, EffectEstimate, LinearCheck
+from ui.effect_words import effect_sentence
 from ui.jobs import Job
 
 
@@ -50,6 +51,7 @@ class EffectsState:
     rows_job: Job | None = None
     what_if: Counterfactual | None = None
     report_items: list[dict[str, Any]] = field(default_factory=list)
+    reported: list[EffectResult] = field(default_factory=list)  # live results added (this session)
     message: str = ""
     message_ok: bool = True
     data_fingerprint: str | None = None  # the data the results were made on (None: not recorded)
@@ -63,6 +65,7 @@ class EffectsState:
         self.job = self.curve_job = self.subgroup_job = self.rows_job = None
         self.result = self.subgroup = self.rows = self.what_if = None
         self.message, self.message_ok = "", True
+        self.reported = []
 
     def bind(self, fingerprint: str | None, model_key: str | None) -> bool:
         """Keep the live results only while they belong to this data and this model; True if dropped."""
@@ -89,6 +92,19 @@ class EffectsState:
     def summary(self) -> list[dict[str, Any]]:
         """The estimates the analyst added to the report (JSON dicts, see the module docstring), in order."""
         return [item for item in self.report_items if isinstance(item, dict)]
+
+    def in_report(self, result: EffectResult | None) -> bool:
+        """True when this very result (not an earlier one) was added to the report."""
+        return result is not None and any(r is result for r in self.reported)
+
+    def report_note(self) -> str | None:
+        """What the page says about the report under the current result (never an old result's message)."""
+        count = len(self.report_items)
+        if self.in_report(self.result):
+            return f"This estimate is in the report ({count} estimate(s) in all)."
+        if count:
+            return f"The report holds {count} earlier estimate(s); this one is not in it yet."
+        return None
 
     def status(self) -> str | None:
         parts = []
@@ -118,6 +134,7 @@ class EffectsState:
         if self.job is not None and self.job.done:
             if self.job.result is not None:
                 self.result, self.subgroup, self.rows = self.job.result, None, None
+                self.what_if = None
             self.message, self.message_ok = self.job.error or "", self.job.error is None
             self.job = None
         if self.curve_job is not None and self.curve_job.done:
@@ -129,7 +146,9 @@ class EffectsState:
 
 
 
-def report_item(result: EffectResult, data_fingerprint: str | None = None) -> dict[str, Any]:
+def report_item(
+    result: EffectResult, data_fingerprint: str | None = None, units: dict[str, str] | None = None
+) -> dict[str, Any]:
     est = result.estimate
     bound = {} if data_fingerprint is None else {"data_fingerprint": data_fingerprint}
     return {
@@ -137,7 +156,8 @@ def report_item(result: EffectResult, data_fingerprint: str | None = None) -> di
         "id": f"estimate-{int(time.time() * 1000) % 10**10}",
         "kind": "cate" if est.query.conditioning else "ate",
         "estimate": est.to_dict(),
-        "sentence": est.sentence(),
+        "sentence": effect_sentence(est, units or {}),
+        "units": dict(units or {}),
         "linear_check": result.linear.to_dict() if result.linear else None,
         "doubly_robust": result.dr.to_dict() if result.dr else None,
         "cate_curve": result.curve.to_dict() if result.curve else None,

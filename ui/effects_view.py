@@ -11,8 +11,8 @@ import streamlit as st
 
 from deci_core.data.schema import VariableType
 from deci_core.effects import CateCurve, Counterfactual, EffectEstimate
-from deci_core.effects.estimate import format_effect
 from ui import effects_session as fx
+from ui.effect_words import amounts, effect_sentence, effect_unit, value_words
 from ui.effects_state import EffectResult, EffectsState
 from ui.errors import error_boundary
 from ui.graph_session import Model
@@ -38,7 +38,7 @@ def arms_figure(result: EffectResult) -> go.Figure:
     return fig
 
 
-def graphs_figure(est: EffectEstimate) -> go.Figure:
+def graphs_figure(est: EffectEstimate, unit: str = "") -> go.Figure:
     values, weights = np.asarray(est.per_graph), np.asarray(est.graph_weights)
     order = np.argsort(values)
     fig = go.Figure(
@@ -53,7 +53,7 @@ def graphs_figure(est: EffectEstimate) -> go.Figure:
     fig.update_layout(
         height=300,
         margin=dict(l=10, r=10, t=30, b=10),
-        yaxis_title="effect",
+        yaxis_title=f"effect ({unit})" if unit else "effect",
         title="Effect on each distinct sampled graph",
     )
     return fig
@@ -79,14 +79,16 @@ def curve_figure(curve: CateCurve) -> go.Figure:
     return fig
 
 
-def result_card(result: EffectResult) -> None:
+def result_card(result: EffectResult, units: dict[str, str]) -> None:
     est = result.estimate
-    low, high = est.interval_95
-    st.success(est.sentence())
-    scale = max(abs(est.value), est.std_error)
+    st.success(effect_sentence(est, units))
+    text = amounts(est, units)
     c1, c2, c3, c4 = st.columns([1, 2, 1, 1])
-    c1.metric("Estimate", format_effect(est.value, scale, sign=True))
-    c2.metric("95% interval", f"{format_effect(low, scale)} to {format_effect(high, scale)}")
+    c1.metric("Estimate", text["value"])
+    interval = text["interval"]
+    c2.metric("95% interval", interval.removeprefix("95% interval ") if " to " in interval else "unavailable")
+    if " to " not in interval:
+        st.caption(interval)
     c3.metric("Uncertainty from the graph", f"{est.graph_share:.0%}")
     c4.metric("Graphs / units per graph", f"{est.num_graphs} / {est.num_samples:,}")
     for note in est.notes:
@@ -94,14 +96,14 @@ def result_card(result: EffectResult) -> None:
     st.caption(f"{result.graph} Computed in {result.seconds:.1f} s (seed {est.seed}).")
 
 
-def uncertainty_panel(est: EffectEstimate) -> None:
+def uncertainty_panel(est: EffectEstimate, units: dict[str, str]) -> None:
     shares = est.variance_shares
-    same = agreement(list(est.per_graph))
+    same = agreement(list(est.per_graph), sampled=est.num_graphs)
+    scale, unit = effect_unit(est, units)
     if same:  # one giant bar says nothing: say it
-        value = format_number(est.value, signed=True)
-        st.info(f"{same} ({value}): not knowing the graph adds no uncertainty.")
+        st.info(f"{same} ({amounts(est, units)['value']}): not knowing the graph adds no uncertainty.")
     else:
-        st.plotly_chart(graphs_figure(est), key="effects.graphs_chart")
+        st.plotly_chart(graphs_figure(est, unit if scale == 1 else ""), key="effects.graphs_chart")
     st.dataframe(
         pd.DataFrame(
             {
@@ -117,12 +119,13 @@ def uncertainty_panel(est: EffectEstimate) -> None:
     )
 
 
-def counterfactual_panel(cf: Counterfactual) -> None:
+def counterfactual_panel(cf: Counterfactual, units: dict[str, str]) -> None:
     level = f"P({cf.outcome} = {cf.outcome_level})" if cf.outcome_level is not None else cf.outcome
-    setting = ", ".join(f"{k} = {v}" for k, v in cf.interventions.items())
-    factual = format_number(cf.factual) if isinstance(cf.factual, int | float) else cf.factual
-    span = format_interval(*cf.interval_95, what="95% across graphs")
-    value = format_number(cf.value)
+    unit = None if cf.outcome_level is not None else units.get(cf.outcome) or None
+    setting = ", ".join(f"{k} = {value_words(v, units.get(k, ''))}" for k, v in cf.interventions.items())
+    factual = value_words(cf.factual, unit or "")
+    span = format_interval(*cf.interval_95, unit, what="95% across graphs", scale=abs(cf.value))
+    value = format_number(cf.value, unit)
     st.write(f"Had {setting}, {level} would have been {value} ({span}); observed: {factual}.")
     if cf.level_probabilities:
         st.write(f"Most likely {cf.outcome} had it been so: {cf.most_likely}.")
@@ -153,6 +156,7 @@ def subgroup_tab(
     table: pd.DataFrame | None,
     settings: dict[str, Any],
     description: str,
+    units: dict[str, str],
 ) -> None:
     """A CATE curve over one modifier, and the effect within one subgroup of it."""
     result, busy = effects.result, effects.running is not None
@@ -191,32 +195,37 @@ def subgroup_tab(
             fx.start_subgroup(effects, model, description, modifier, condition, settings)
             st.rerun()
     if effects.subgroup is not None:
-        st.success(effects.subgroup.estimate.sentence())
+        st.success(effect_sentence(effects.subgroup.estimate, units))
         for note in effects.subgroup.estimate.notes:
             st.info(note)
         if st.button("Add this subgroup estimate to the report", key="effects.sub_add"):
-            fx.add_to_report(effects, effects.subgroup)
+            fx.add_to_report(effects, effects.subgroup, units)
             st.rerun()
 
 
-def what_if_tab(model: Model, effects: EffectsState, table: pd.DataFrame | None) -> None:
-    """Counterfactual for one row of the loaded data."""
+def what_if_tab(
+    model: Model, effects: EffectsState, table: pd.DataFrame | None, units: dict[str, str]
+) -> None:
+    """Counterfactual for one row of the loaded data; the change offered is one that does something."""
     if table is None:
         st.info("Load the data the model was fitted on to ask about one of its rows.")
         return
     q = effects.result.estimate.query
     row = int(st.number_input("Row", 0, len(table) - 1, 0, key="effects.cf_row"))
     st.dataframe(table.iloc[[row]], hide_index=True)
-    value = value_input(model, f"Had {q.treatment} been", q.treatment, q.treatment_value, "effects.cf_value")
+    default = fx.what_if_default(table.iloc[row][q.treatment], q.treatment_value, q.control_value)
+    label = f"Had {q.treatment} been" + (f" ({units[q.treatment]})" if units.get(q.treatment) else "")
+    value = value_input(model, label, q.treatment, default, f"effects.cf_value.{row}")
     if st.button("Compute what-if", key="effects.cf_run"):
         with error_boundary("computing the what-if"):
             fx.what_if(effects, model, table.iloc[[row]], q.treatment, value, q.outcome)
     if effects.what_if is not None:
-        counterfactual_panel(effects.what_if)
+        counterfactual_panel(effects.what_if, units)
 
 
 def rows_tab(
-    model: Model, effects: EffectsState, table: pd.DataFrame | None, settings: dict[str, Any]
+    model: Model, effects: EffectsState, table: pd.DataFrame | None, settings: dict[str, Any],
+    units: dict[str, str],
 ) -> None:
     """Each row's own effect (given all its values), sortable and downloadable as a targeting list."""
     if table is None:
@@ -237,7 +246,11 @@ def rows_tab(
                 f"{rows['outside_data'].mean():.0%} of rows would need the treatment at a value the data "
                 "rarely shows for rows like them (column outside_data): their effects are extrapolations."
             )
-        st.dataframe(rows.head(200), hide_index=False)
+        shown, formats, note = fx.rows_display(rows, effects.result.estimate, units)
+        if note:
+            st.info(note)
+        config = {c: st.column_config.NumberColumn(c, format=f) for c, f in formats.items()}
+        st.dataframe(shown.head(200), hide_index=False, column_config=config)
         st.download_button(
             "Download all rows with their effects (CSV)",
             rows.to_csv(index_label="row"),

@@ -21,10 +21,11 @@ from deci_core.constraints import Constraints
 from deci_core.errors import GraphError
 from deci_core.fixed_graph import FixedGraphModel
 from deci_core.graph.causal_graph import ARROW, CausalGraph
-from deci_core.graph.drawing import layered_layout, to_svg
+from deci_core.graph.drawing import to_svg
 from deci_core.graph.edits import GraphDiff, apply_edit, diff, reapply
 from deci_core.graph.formats import read_graph, to_json
 from deci_core.model import DECI
+from ui.graph_layout import readable_layout
 from ui.jobs import Job
 from ui.report_types import GraphSummary
 
@@ -74,14 +75,14 @@ class GraphSession:
             source="discovered by DECI",
             run_key=run_key,
         )
-        session.positions = layered_layout(graph.names, graph.edges)
+        session.positions = readable_layout(graph.names, graph.edges)
         return session
 
     @classmethod
     def from_graph(cls, graph: CausalGraph, source: str) -> GraphSession:
         """Start from an imported graph (no discovery needed); it is the "imported" version."""
         session = cls(graph, IMPORTED, {IMPORTED: graph}, source=source)
-        session.positions = {**layered_layout(graph.names, graph.edges), **graph.positions}
+        session.positions = {**readable_layout(graph.names, graph.edges), **graph.positions}
         return session
 
     # ------------------------------------------------------------------ editing
@@ -120,13 +121,13 @@ class GraphSession:
         """Make ``graph`` current as one undoable step (restoring a version, an import)."""
         self._push(replace(graph, positions={}))
         if not self.arranged_by_hand:
-            self.positions = layered_layout(graph.names, graph.edges)
+            self.positions = readable_layout(graph.names, graph.edges)
         self.positions.update(graph.positions)
         self.say(message, True)
 
     def arrange(self) -> None:
         """Lay the current graph out in layers (causes above effects); forget hand-made positions."""
-        self.positions = layered_layout(self.current.names, self.current.edges)
+        self.positions = readable_layout(self.current.names, self.current.edges)
         self.arranged_by_hand = False
         self.say("Arranged in layers: causes above their effects.")
 
@@ -164,7 +165,7 @@ class GraphSession:
         self.threshold, self.versions[DISCOVERED] = threshold, new_base
         self._push(graph)
         if not self.arranged_by_hand:
-            self.positions = layered_layout(graph.names, graph.edges)
+            self.positions = readable_layout(graph.names, graph.edges)
         note = f" {len(skipped)} edit(s) no longer apply: " + " ".join(skipped) if skipped else ""
         self.say(f"Discovered graph now uses threshold {threshold:.2f}.{note}", not skipped)
 

@@ -11,9 +11,11 @@ SIGNIFICANT = 3
 
 
 def format_number(value: float | int | None, unit: str | None = None, significant: int = SIGNIFICANT,
-                  signed: bool = False) -> str:
+                  signed: bool = False, scale: float | None = None) -> str:
     """``value`` rounded to ``significant`` digits (never fewer than its integer part), e.g.
-    10,020 USD, 463 kg, 0.0123, −36.1; ``signed`` puts a "+" before positive values."""
+    10,020 USD, 463 kg, 0.0123, −36.1; ``signed`` puts a "+" before positive values. With ``scale``
+    (e.g. the larger of an estimate and its standard error) the digits follow that magnitude instead,
+    so an estimate and its interval bounds are rounded alike."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "unavailable"
     x = float(value)
@@ -22,7 +24,8 @@ def format_number(value: float | int | None, unit: str | None = None, significan
     if x == 0:
         text = "0"
     else:
-        digits = max(0, significant - 1 - math.floor(math.log10(abs(x))))  # whole part kept
+        magnitude = abs(scale) if scale is not None and math.isfinite(scale) and scale > 0 else abs(x)
+        digits = min(max(0, significant - 1 - math.floor(math.log10(magnitude))), 12)  # whole part kept
         rounded = round(x, digits)
         decimals = max(0, digits)
         text = f"{abs(rounded):,.{decimals}f}"
@@ -38,25 +41,32 @@ def format_number(value: float | int | None, unit: str | None = None, significan
 
 
 def format_interval(low: float | None, high: float | None, unit: str | None = None,
-                    significant: int = SIGNIFICANT, what: str = "95% interval") -> str:
+                    significant: int = SIGNIFICANT, what: str = "95% interval",
+                    scale: float | None = None) -> str:
     """"95% interval 1,790 to 2,210 USD"; an interval that collapses to a point (or is missing) is
     said to be unavailable, with why, rather than shown as "x to x"."""
     if low is None or high is None or any(math.isnan(float(v)) for v in (low, high)):
         return f"{what} unavailable (not computed)"
-    lo, hi = format_number(low, None, significant), format_number(high, None, significant)
+    lo = format_number(low, None, significant, scale=scale)
+    hi = format_number(high, None, significant, scale=scale)
     if lo == hi:
-        point = format_number(low, unit, significant)
+        point = format_number(low, unit, significant, scale=scale)
         return (f"{what} unavailable: every draw gave the same value ({point}), so this interval does not "
                 "measure the uncertainty")
     return f"{what} {lo} to {hi}" + (f" {unit}" if unit else "")
 
 
-def agreement(per_graph: list[float], significant: int = SIGNIFICANT) -> str | None:
-    """"All 20 sampled graphs give the same effect" when they do (to the digits shown), else None."""
-    if len(per_graph) < 2:
+def agreement(per_graph: list[float], significant: int = SIGNIFICANT,
+              sampled: int | None = None) -> str | None:
+    """"All 20 sampled graphs give the same effect" when they do (to the digits shown), else None.
+
+    ``per_graph`` holds one effect per distinct graph; ``sampled`` is how many graphs were drawn
+    (several draws may be the same graph), and is the count said when given."""
+    count = max(len(per_graph), sampled or 0)
+    if count < 2 or not per_graph:
         return None
     texts = {format_number(v, None, significant) for v in per_graph}
-    return f"All {len(per_graph)} sampled graphs give the same effect." if len(texts) == 1 else None
+    return f"All {count} sampled graphs give the same effect." if len(texts) == 1 else None
 
 
 def compare_estimates(deci: float, deci_se: float | None, other: float, other_se: float | None,
@@ -76,3 +86,19 @@ def compare_estimates(deci: float, deci_se: float | None, other: float, other_se
                       f"95% margin (±{margin}).")
     return False, (f"DECI and {other_name} disagree: they differ by {amount}, more than that difference's "
                    f"own 95% margin (±{margin}).")
+
+
+LINEAR_CHECK = "the linear cross-check"
+
+
+def crosscheck_verdict(deci: float, deci_se: float | None, linear: float, linear_se: float | None,
+                       unit: str | None = None) -> str:
+    """The sentence the Effects page and the report both show for the linear cross-check (a
+    ``"percentage points"`` unit means the values are probabilities, shown ×100)."""
+    scale = 100.0 if unit == "percentage points" else 1.0
+
+    def scaled(x: float | None) -> float | None:
+        return None if x is None else float(x) * scale
+
+    return compare_estimates(scaled(deci), scaled(deci_se), scaled(linear), scaled(linear_se), unit or None,
+                             other_name=LINEAR_CHECK)[1]

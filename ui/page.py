@@ -17,7 +17,9 @@ from ui.text import md_escape
 from ui.ts_session import step_status as ts_step_status
 
 APP_TITLE = "DECI Studio"
-APP_ICON = "🧭"  # an emoji favicon: a material icon would be fetched from a font CDN
+# The favicon only stays an emoji: a material favicon is fetched from a font CDN, and a local image
+# favicon stopped the app from rendering in Chromium (streamlit 1.67). Every icon on the page is material.
+APP_ICON = "🧭"
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,12 @@ class Step:
 
 
 WORKFLOW = (
-    Step("pages/1_Data.py", "Data", "📄"),
-    Step("pages/2_Constraints.py", "Constraints", "🧩"),
-    Step("pages/3_Discover.py", "Discover", "🔎"),
-    Step("pages/4_Graph.py", "Graph", "🕸️"),
-    Step("pages/5_Effects.py", "Effects", "📈"),
-    Step("pages/6_Report.py", "Report", "📝"),
+    Step("pages/1_Data.py", "Data", ":material/table_chart:"),
+    Step("pages/2_Constraints.py", "Constraints", ":material/rule:"),
+    Step("pages/3_Discover.py", "Discover", ":material/search:"),
+    Step("pages/4_Graph.py", "Graph", ":material/hub:"),
+    Step("pages/5_Effects.py", "Effects", ":material/trending_up:"),
+    Step("pages/6_Report.py", "Report", ":material/description:"),
 )
 
 
@@ -43,10 +45,18 @@ def step_status(state: AppState) -> dict[str, str]:
         "Data": _describe(state.data, "no data yet"),
         "Constraints": _describe(state.constraints, "none (optional)"),
         "Discover": _describe(state.discovery, "not run"),
-        "Graph": _describe(state.graph, "no graph yet"),
+        "Graph": _describe(state.graph, _graph_empty(state)),
         "Effects": _describe(state.effects, "no estimates yet"),
         "Report": _describe(state.report, "not written"),
     } | ts_step_status(state)  # time series: the temporal graph and trajectories
+
+
+def _graph_empty(state: AppState) -> str:
+    """The Graph step before the analyst opened it: the discovered graph when there is one."""
+    disc, data = state.discovery, state.data
+    if disc is not None and data is not None and disc.current_key(data.fingerprint) is not None:
+        return "the discovered graph (not reviewed yet)"
+    return "no graph yet"
 
 
 StepState = LoadedData | Constraints | DiscoveryState | GraphSession | EffectsState | ReportState
@@ -62,19 +72,39 @@ def page_frame(title: str) -> AppState:
     """Set up a page (config, sidebar) and return the session's state."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=APP_ICON, layout="wide")
     state = get_state()
-    render_sidebar(state)
+    render_sidebar(state, live=title != "Discover")  # that page polls the job itself
     while state.notices:  # one-off messages left by another page (e.g. before st.switch_page)
         st.info(md_escape(state.notices.pop(0)))
     return state
 
 
-def render_sidebar(state: AppState) -> None:
+def render_sidebar(state: AppState, live: bool = True) -> None:
+    """The workflow links with each step's status; with ``live``, a running training's line is redrawn
+    every second (one polling fragment per page: two timers on one page starved each other's reruns)."""
     statuses = step_status(state)
     with st.sidebar:
-        st.page_link("app.py", label="Home", icon="🏠")
+        st.page_link("app.py", label="Home", icon=":material/home:")
         for number, step in enumerate(WORKFLOW, start=1):
             st.page_link(step.page, label=f"{number}. {step.label}", icon=step.icon)
-            st.caption(statuses[step.label])
+            if live and step.label == "Discover" and state.discovery is not None and state.discovery.running:
+                st.fragment(_live_discover_status, run_every=SIDEBAR_POLL_SECONDS)(state)
+            elif step.label == "Discover" and state.discovery is not None and state.discovery.running:
+                st.caption("training: its progress is shown on this page")
+            else:
+                st.caption(statuses[step.label])
+
+
+SIDEBAR_POLL_SECONDS = 1.0
+
+
+def _live_discover_status(state: AppState) -> None:
+    """The Discover step's line while training runs: redrawn every second with the job's own step."""
+    disc = state.discovery
+    if disc is None:
+        return
+    if not disc.running:  # finished meanwhile: redraw the whole page once, with the result
+        st.rerun(scope="app")
+    st.caption(disc.status() or "")
 
 
 def stop_unless_ready(ready: bool, message: str, step: Step) -> None:

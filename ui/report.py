@@ -47,9 +47,10 @@ def content_from_state(state: AppState, options: ReportState, now: datetime | No
     unreadable estimate is left out, so the rest of the report still builds.
     """
     effects = []
+    units = {} if state.data is None else state.data.schema.units  # the Data page's, as the Effects page
     for i, item in enumerate(src.report_items(state)):
         if options.item_ids is None or src.item_id(item, i) in options.item_ids:
-            view = _guarded(f"estimate {i + 1}", effect_view, item, i)
+            view = _guarded(f"estimate {i + 1}", effect_view, item, i, units)
             effects += [view] if view is not None else []
     return ReportContent(
         title=options.title.strip() or "Causal analysis report",

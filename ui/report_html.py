@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from ui import ts_report
-from ui.number_format import compare_estimates
+from ui.number_format import agreement, crosscheck_verdict, format_interval, format_number
 from ui.report_types import OPTIONAL_SECTIONS, EffectView, ReportContent
 from ui.trust_report import trust_html
 
@@ -34,7 +33,10 @@ th{background:#f0f4f8}.muted{color:#627d98}.notdone{color:#9f580a;font-style:ita
 .effect{border:1px solid #d9e2ec;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 .sentence{font-size:1.1rem}.graph img{max-width:100%;border:1px solid #d9e2ec}
 code{background:#f0f4f8;padding:0 .2rem}
-@media print{.effect,.graph,figure{break-inside:avoid}body{margin:0}}
+h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
+h2+*,h3+*{break-before:avoid;page-break-before:avoid}
+.keep{break-inside:avoid;page-break-inside:avoid}
+@media print{.effect,.graph,figure,table{break-inside:avoid}body{margin:0}}
 """
 ASSUMPTIONS = [
     ("No hidden confounders",
@@ -80,6 +82,7 @@ def render_html(content: ReportContent) -> str:
          if content.trust else ""),
         _section("assumptions", "Assumptions behind the numbers", _assumptions(content)),
         _section("provenance", "Provenance", _provenance(content)),
+        _section("appendix", "Appendix: every setting, as recorded", _appendix(content)),
     ]
     body = "\n".join(p for p in parts if p)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -91,14 +94,24 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(x: float | None) -> str:
-    """A number for reading: 4 significant digits, thousands grouped when large."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.4g}"
+def _amount(e: EffectView, x: float | None, signed: bool = False, unit: bool = True) -> str:
+    """A number of estimate ``e`` in its unit, rounded like the estimate (as on the Effects page)."""
+    scale = 100.0 if e.unit == "percentage points" else 1.0
+    magnitude = max(abs(e.value), e.std_error or 0.0) * scale
+    return "n/a" if x is None else format_number(x * scale, (e.unit or None) if unit else None, signed=signed,
+                                                 scale=magnitude)
+
+
+def _interval(e: EffectView, low: float | None, high: float | None) -> str:
+    scale = 100.0 if e.unit == "percentage points" else 1.0
+    magnitude = max(abs(e.value), e.std_error or 0.0) * scale
+    if low is None or high is None:
+        return format_interval(None, None)
+    return format_interval(low * scale, high * scale, e.unit or None, scale=magnitude)
 
 
 def _section(key: str, title: str, inner: str) -> str:
+    """A section whose heading never ends a page alone: it is kept with what follows (print CSS)."""
     return f"<section id='{key}'><h2>{_e(title)}</h2>\n{inner}\n</section>"
 
 
@@ -120,7 +133,7 @@ def _question(c: ReportContent) -> str:
     paragraphs = "".join(f"<p>{_e(p)}</p>" for p in c.question.split("\n\n") if p.strip())
     paragraphs = paragraphs or "<p class='muted'>No question was written.</p>"
     findings = [f"<li>{_e(e.sentence)}</li>" if e.sentence else
-                f"<li>{_e(e.label)}: {fmt(e.value)} (95% interval {fmt(e.low)} to {fmt(e.high)})</li>"
+                f"<li>{_e(e.label)}: {_e(_amount(e, e.value, True))} ({_e(_interval(e, e.low, e.high))})</li>"
                 for e in c.effects]
     if findings:
         paragraphs += "<p><b>In short:</b></p><ul class='findings'>" + "".join(findings) + "</ul>"
@@ -156,17 +169,50 @@ def _knowledge(c: ReportContent) -> str:
 
 
 def _model(c: ReportContent) -> str:
+    """The settings a reader needs, in words; every raw setting is in the appendix."""
     if c.model is None:
         return _not_done("no model was fitted.")
     settings = c.model.get("settings") or {}
-    rows = [[k, v] for k, v in _flatten(settings)]
     fit = settings.get("fit") or {}
     warning = ""
     if fit.get("converged") is False:  # an unconverged graph is not a finding: say so first
         warning = (f"<p><b>Training had not converged</b>: the graph is not a result yet. "
                    f"{_e(fit.get('convergence', ''))}</p>")
+    rows = readable_settings(settings)
     table = _table(["setting", "value"], rows) if rows else "<p class='muted'>Default settings.</p>"
-    return warning + table
+    return (warning + table
+            + "<p class='muted'>Every setting as recorded (to reproduce the run) is in the appendix.</p>")
+
+
+_STOPPED = {"converged": "the edge probabilities settled", "max_steps": "the step budget was used up",
+            "max_seconds": "the time budget was used up"}
+_NOISE = {"spline": "flexible (spline): any noise shape", "gaussian": "Gaussian (bell-shaped)"}
+
+
+def readable_settings(settings: dict[str, Any]) -> list[list[str]]:
+    """The model settings a reader of the report needs, in words (keys a run may lack are skipped)."""
+    model, training, fit = (settings.get(k) or {} for k in ("model", "training", "fit"))
+    rows = []
+    if settings.get("preset") or training.get("preset"):
+        rows.append(["How thorough (preset)", str(settings.get("preset") or training.get("preset"))])
+    if model.get("noise"):
+        rows.append(["Noise model", _NOISE.get(model["noise"], str(model["noise"]))])
+    if model.get("sparsity") is not None:
+        rows.append(["Sparsity strength", f"{format_number(model['sparsity'])} × BIC (larger: fewer edges)"])
+    if model.get("missing"):
+        rows.append(["Missing values", "modelled by the engine" if model["missing"] == "model" else
+                     "rows with a gap dropped"])
+    if settings.get("rows") is not None:
+        rows.append(["Rows trained on", f"{int(settings['rows']):,}"])
+    if fit.get("steps") is not None:
+        why = _STOPPED.get(str(fit.get("stopped")), str(fit.get("stopped") or ""))
+        rows.append(["Training", f"{int(fit['steps']):,} steps in {format_number(fit.get('seconds'))} s"
+                     + (f"; stopped because {why}" if why else "")])
+    if fit.get("num_edges") is not None:
+        rows.append(["Edges found (probability > 0.5)", str(fit["num_edges"])])
+    if fit.get("refine_moves"):
+        rows.append(["Edge-by-edge check after training", f"{fit['refine_moves']} change(s) to the graph"])
+    return rows
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -249,13 +295,15 @@ def _forest(effects: list[EffectView], charts: _Charts) -> str:
 def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     share = "n/a" if e.graph_share is None else f"{e.graph_share:.0%}"
     unit = "" if e.outcome_level is None else f" (change in P({e.outcome} = {e.outcome_level}))"
-    rows = [[f"estimate{unit}", fmt(e.value)], ["95% interval", f"{fmt(e.low)} to {fmt(e.high)}"],
-            ["standard error", fmt(e.std_error)], ["share of the uncertainty from the graph", share],
-            ["graphs × samples", f"{e.num_graphs} × {e.num_samples}"], ["seed", e.seed]]
+    rows = [[f"estimate{unit}", _amount(e, e.value, signed=True)],
+            ["95% interval", _interval(e, e.low, e.high).removeprefix("95% interval ")],
+            ["standard error", _amount(e, e.std_error)], ["share of the uncertainty from the graph", share],
+            ["graphs × samples", f"{e.num_graphs} × {e.num_samples:,}" if e.num_samples else "n/a"]]
     attrs = (f"data-value='{e.value!r}' data-low='{e.low!r}' data-high='{e.high!r}' "
              f"data-graph-share='{'' if e.graph_share is None else repr(e.graph_share)}'")
     inner = [f"<h3>{_e(e.label)}</h3>", f"<p class='sentence'>{_e(e.sentence)}</p>" if e.sentence else "",
-             f"<p>Comparing {_e(e.treatment)} = {_e(e.treatment_value)} with {_e(e.control_value)}"
+             f"<p>Comparing {_e(e.treatment)} = {_e(_value(e.treatment_value, e.treatment_unit))} with "
+             f"{_e(_value(e.control_value, e.treatment_unit))}"
              + (f", using {_e(e.graph_used)}" if e.graph_used else "") + ".</p>",
              _table(None, rows), _share_words(e)]
     if e.notes:
@@ -267,11 +315,20 @@ def _effect(e: EffectView, charts: _Charts, on: set[str]) -> str:
     return f"<article class='effect' id='{_e(e.id)}' {attrs}>{''.join(inner)}</article>"
 
 
+def _value(v: Any, unit: str) -> str:
+    return format_number(v, unit or None, significant=4) if isinstance(v, int | float) and not isinstance(
+        v, bool) else str(v)
+
+
 def _share_words(e: EffectView) -> str:
     spread = ""
-    if len(e.per_graph) > 1:
+    same = agreement(list(e.per_graph), sampled=e.num_graphs)
+    if same:
+        spread = f"<p class='muted'>{_e(same)} Not knowing the graph adds no uncertainty.</p>"
+    elif len(e.per_graph) > 1:
         spread = (f"<p class='muted'>On the {len(e.per_graph)} different graphs considered, the effect "
-                  f"ranges from {fmt(min(e.per_graph))} to {fmt(max(e.per_graph))}.</p>")
+                  f"ranges from {_e(_amount(e, min(e.per_graph), True))} to "
+                  f"{_e(_amount(e, max(e.per_graph), True))}.</p>")
     if e.graph_share is None:
         return spread
     if e.graph_share >= 0.5:
@@ -303,12 +360,13 @@ def _crosscheck(e: EffectView) -> str:
     lin = e.linear
     if not lin:
         return "<p class='muted'>Linear cross-check: not computed.</p>"
-    interval = "" if lin.get("low") is None else f" (95% interval {fmt(lin['low'])} to {fmt(lin['high'])})"
-    _, verdict = compare_estimates(e.value, e.std_error, lin["value"], lin.get("std_error"))  # as the page
+    interval = "" if lin.get("low") is None else f" ({_e(_interval(e, lin['low'], lin['high']))})"
+    verdict = crosscheck_verdict(e.value, e.std_error, lin["value"], lin.get("std_error"), e.unit)
     note = f" {_e(lin['note'])}" if lin.get("note") else ""
     return (f"<p class='crosscheck' data-linear-value='{lin['value']!r}'>Linear cross-check: a linear "
-            f"regression adjusting for the treatment's parents gives {fmt(lin['value'])}{interval}. "
-            f"{_e(verdict)}{note} A large gap points at nonlinear effects or at a graph problem.</p>")
+            f"regression adjusting for the treatment's parents gives {_e(_amount(e, lin['value'], True))}"
+            f"{interval}. {_e(verdict)}{note} A large gap points at nonlinear effects or at a graph "
+            "problem.</p>")
 
 
 def _assumptions(c: ReportContent) -> str:
@@ -322,19 +380,28 @@ def _assumptions(c: ReportContent) -> str:
 
 
 def _provenance(c: ReportContent) -> str:
-    m = c.model or {}
     rows = [
         ["data fingerprint", (c.data.fingerprint if c.data else None) or "n/a"],
-        ["configuration hash (model/training)", m.get("config_hash") or "n/a"],
-        ["model store key", m.get("run_key") or "n/a"],
-        ["training seed", m.get("seed", "n/a")],
         ["app version", c.app_version],
         ["date", c.created],
     ]
-    rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
     return (
         _table(["what", "value"], rows)
         + "<p class='muted'>Sections left out: "
         + _e(", ".join(OPTIONAL_SECTIONS[s] for s in OPTIONAL_SECTIONS if s not in c.sections) or "none")
-        + ".</p>"
+        + ". Hashes, seeds and every raw setting are in the appendix.</p>"
     )
+
+
+def _appendix(c: ReportContent) -> str:
+    """The raw record: hashes, store key, seeds and every setting under its engine name."""
+    m = c.model or {}
+    rows = [
+        ["configuration hash (model/training)", m.get("config_hash") or "n/a"],
+        ["model store key", m.get("run_key") or "n/a"],
+        ["training seed", m.get("seed", "n/a")],
+    ]
+    rows += [[f"seed of {e.id}", e.seed] for e in c.effects]
+    settings = [[k, v] for k, v in _flatten(m.get("settings") or {})]
+    return (_table(["what", "value"], rows)
+            + (_table(["setting", "value"], settings) if settings else ""))

@@ -20,6 +20,7 @@ from deci_core.graph.causal_graph import CausalGraph
 from deci_core.model import DECI
 from ui import discovery_session as discovery
 from ui.graph_state import DISCOVERED, summarize_graph
+from ui.knowledge_offers import randomised_notes
 from ui.report_types import DataSummary, EffectView, GraphSummary, effect_view
 from ui.state import AppState
 
@@ -76,7 +77,9 @@ def data_summary(state: AppState) -> DataSummary | None:
 
 
 def knowledge(state: AppState) -> list[str] | None:
-    return None if state.constraints is None else [str(s) for s in state.constraints.describe()]
+    if state.constraints is None:
+        return None
+    return [str(s) for s in state.constraints.describe()] + randomised_notes(state)
 
 
 def current_run(state: AppState) -> dict[str, Any] | None:

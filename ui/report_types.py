@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from deci_core.effects import EffectEstimate
+from ui.effect_words import effect_sentence, effect_unit
+
 OPTIONAL_SECTIONS = {
     "data": "The data",
     "knowledge": "Domain knowledge",
@@ -45,6 +48,8 @@ class EffectView:
     per_graph: tuple[float, ...] = ()  # the effect on each distinct graph considered
     outcome_level: Any = None  # for a discrete outcome: value is a change in P(outcome = level)
     conditioning: dict[str, Any] = field(default_factory=dict)
+    unit: str = ""  # the effect's unit: the outcome's (Data page), or "percentage points"
+    treatment_unit: str = ""
 
     @property
     def label(self) -> str:
@@ -115,11 +120,12 @@ def _interval(d: dict[str, Any]) -> tuple[float, float]:
     return float(lo_hi[0]), float(lo_hi[1])
 
 
-def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
+def effect_view(item: dict[str, Any], index: int = 0, units: dict[str, str] | None = None) -> EffectView:
     """Read one report item (a JSON dict from the Effects page) into an :class:`EffectView`.
 
     The item holds an ``EffectEstimate.to_dict()`` under ``estimate`` (or is one), and optionally a
-    ``LinearCheck.to_dict()`` and a ``CateCurve.to_dict()``.
+    ``LinearCheck.to_dict()`` and a ``CateCurve.to_dict()``. With ``units`` (variable -> unit, from
+    the Data page) the sentence is written again in those units, as the Effects page writes it.
     """
     est = item["estimate"] if isinstance(item.get("estimate"), dict) else item
     query = _first(est, "query", default=None) or _first(item, "query", default={})
@@ -128,6 +134,10 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
     share = _first(est, "graph_share", default=shares.get("graph"))
     seed = _first(est, "seed")
     conditioning = _first(query, "conditioning", default={})
+    sentence = str(_first(item, "sentence", default=_first(est, "sentence", default="")))
+    unit, treatment_unit = "", ""
+    if units is not None:
+        sentence, unit, treatment_unit = _in_units(est, units, sentence, item.get("units") or {})
     return EffectView(
         id=str(_first(item, "id", default=f"estimate-{index + 1}")),
         kind=str(_first(item, "kind", default="cate" if conditioning else "ate")),
@@ -143,7 +153,7 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         num_graphs=_first(est, "num_graphs"),
         num_samples=_first(est, "num_samples"),
         seed=None if seed is None else int(seed),
-        sentence=str(_first(item, "sentence", default=_first(est, "sentence", default=""))),
+        sentence=sentence,
         linear=_linear(_first(item, "linear_check", "linear", "cross_check")),
         cate=_cate(_first(item, "cate", "cate_curve", "curve")),
         notes=tuple(str(n) for n in _first(est, "notes", default=()) or ()),
@@ -151,7 +161,25 @@ def effect_view(item: dict[str, Any], index: int = 0) -> EffectView:
         outcome_level=_first(query, "outcome_level") if _first(est, "outcome_discrete") else None,
         per_graph=tuple(float(v) for v in _first(est, "per_graph", default=()) or () if v is not None),
         conditioning=dict(conditioning or {}),
+        unit=unit,
+        treatment_unit=treatment_unit,
     )
+
+
+def _in_units(
+    est: dict[str, Any], units: dict[str, str], sentence: str, stored: dict[str, str]
+) -> tuple[str, str, str]:
+    """(sentence, effect unit, treatment unit) in ``units``: the stored sentence while the units it was
+    written in (``stored``) are still those of its variables, else written again; as stored if unreadable."""
+    try:
+        estimate = EffectEstimate.from_dict(est)
+    except (KeyError, TypeError, ValueError):
+        return sentence, "", ""
+    q = estimate.query
+    names = {q.treatment, q.outcome, *(q.conditioning or {})}
+    if {n: units[n] for n in names if n in units} != {n: stored[n] for n in names if n in stored}:
+        sentence = effect_sentence(estimate, units)
+    return sentence, effect_unit(estimate, units)[1], units.get(q.treatment, "")
 
 
 def _linear(lin: Any) -> dict[str, Any] | None:

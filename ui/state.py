@@ -52,6 +52,7 @@ class AppState:
     notices: list[str] = field(default_factory=list)
     pending_data: LoadedData | None = None  # another dataset, loaded while later work exists: ask first
     temporal: TemporalState | None = None  # time series: per-lag decisions and trajectories (ui.ts_state)
+    randomised: list[str] = field(default_factory=list)  # treatments marked randomised (roots; the report)
 
     # ------------------------------------------------------------------ the data and what hangs off it
     def later_work(self) -> list[str]:

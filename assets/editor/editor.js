@@ -42,12 +42,14 @@ function edgeItem(e) {
   const origin = mine ? `your edit (${e.origin})` : e.origin;
   const note = e.unidentified ? "\ndirection not identifiable from the data: add domain knowledge to orient it" : "";
   const text = `${e.from} → ${e.to}\n${prob}\n${origin}${e.locked ? " · locked (expert-confirmed)" : ""}${note}`;
+  // No vis `title`: vis picks the hovered edge by its own hit test, which could name another edge
+  // than a click selects. Our tooltip and our click both use edgeAt() (the edge under the pointer).
   return {
     id: eid(e.from, e.to), from: e.from, to: e.to, width: mine ? 3 : 1 + 4 * strength,
     hoverLabel: p === null ? (e.locked ? "locked" : origin) : p.toFixed(2), label: "",
-    color: { color, opacity: mine ? 1 : 0.3 + 0.7 * strength, highlight: "#1971c2", hover: "#1971c2" },
+    color: { color, opacity: mine ? 1 : 0.3 + 0.7 * strength, highlight: "#1971c2", hover: color },
     arrows: { to: { enabled: true, scaleFactor: mine ? 1.2 : 1 } },
-    dashes: !mine && e.unidentified ? [2, 5] : false, title: textTitle(text), mine,
+    dashes: !mine && e.unidentified ? [2, 5] : false, tip: text, mine,
   };
 }
 
@@ -65,6 +67,44 @@ function sync(s, data) {
   hint.classList.toggle("ge-bad", data.ok === false);
   s.root.dataset.edges = JSON.stringify(data.edges.map((e) => [e.from, e.to]));
   s.root.dataset.nonce = String(data.nonce);  // changes on every Python answer (tests, bench)
+}
+
+function segmentDistance(p, a, b) {
+  const dx = b.x - a.x, dy = b.y - a.y;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2)) : 0;
+  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+// The edge under a canvas point: the nearest straight segment within 8 screen pixels, none over a node.
+function edgeAt(s, point) {
+  if (s.network.getNodeAt(s.network.canvasToDOM(point)) !== undefined) return null;
+  const pos = s.network.getPositions();
+  const tolerance = 8 / s.network.getScale();
+  let best = null, bestDistance = Infinity;
+  s.edges.forEach((e) => {
+    const a = pos[e.from], b = pos[e.to];
+    if (!a || !b) return;
+    const d = segmentDistance(point, a, b);
+    if (d < bestDistance) { bestDistance = d; best = e; }
+  });
+  return bestDistance <= tolerance ? best : null;
+}
+
+function hover(s, edge, at) {  // ``at``: the pointer relative to the editor's root (for the tooltip)
+  const tip = s.root.querySelector(".ge-tip");
+  const id = edge ? edge.id : null;
+  if (s.hovered !== id) {
+    if (s.hovered && s.edges.get(s.hovered)) s.edges.update({ id: s.hovered, label: "" });
+    if (edge) s.edges.update({ id, label: edge.hoverLabel });  // the probability, on the canvas
+    s.hovered = id;
+  }
+  tip.hidden = !edge;
+  if (edge) {
+    tip.textContent = edge.tip;  // never innerHTML: names may contain markup
+    tip.style.left = `${at.x + 14}px`;
+    tip.style.top = `${at.y + 14}px`;
+  }
 }
 
 function selectedEdge(s) {
@@ -120,12 +160,26 @@ function setup(root, name) {
     a.download = "causal_graph.png";
     a.click();
   };
-  root.querySelector(".ge-canvas").addEventListener("keydown", (ev) => {
+  const canvasBox = root.querySelector(".ge-canvas");
+  canvasBox.addEventListener("keydown", (ev) => {
     if (ev.key === "Delete" || ev.key === "Backspace") withEdge("delete")();
   });
-  // The probability appears as the edge's label while the pointer is on it (drawn on the canvas).
-  s.network.on("hoverEdge", (p) => s.edges.update({ id: p.edge, label: s.edges.get(p.edge).hoverLabel }));
-  s.network.on("blurEdge", (p) => { if (s.edges.get(p.edge)) s.edges.update({ id: p.edge, label: "" }); });
+  // Hover and click both ask edgeAt(): the tooltip names the edge a click selects.
+  canvasBox.addEventListener("pointermove", (ev) => {
+    const r = canvasBox.getBoundingClientRect(), o = root.getBoundingClientRect();
+    const dom = { x: ev.clientX - r.left, y: ev.clientY - r.top };
+    hover(s, edgeAt(s, s.network.DOMtoCanvas(dom)), { x: ev.clientX - o.left, y: ev.clientY - o.top });
+  });
+  canvasBox.addEventListener("pointerleave", () => hover(s, null, null));
+  s.network.on("click", (p) => {
+    if (p.nodes.length) return;
+    const edge = edgeAt(s, p.pointer.canvas);
+    if (edge) {
+      s.network.selectEdges([edge.id]);
+      hint.textContent = `Selected ${edge.from} → ${edge.to}.`;
+    } else s.network.unselectAll();
+  });
+  s.edgeAt = (point) => edgeAt(s, point);
   s.network.on("dragEnd", (p) => {
     if (p.nodes.length === 1) {
       const id = p.nodes[0];

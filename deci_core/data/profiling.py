@@ -7,6 +7,7 @@ should see before running discovery.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,16 @@ MAX_VARIABLES = 60
 """The largest number of modelled variables the app supports (training cost grows with d²)."""
 NEAR_DUPLICATE_R = 0.999
 """Columns whose |Pearson r| exceeds this are near-copies of each other."""
+ZERO_SHARE = 0.3
+"""A continuous column with at least this share of exact zeros is zero-inflated."""
+SKEWNESS = 2.0
+"""A continuous column whose |skewness| exceeds this is heavily skewed."""
+OUTLIER_MADS = 6.0
+OUTLIER_SHARE = 0.005
+"""Values more than OUTLIER_MADS robust standard deviations from the median are outliers; a warning
+when they are at least OUTLIER_SHARE of the rows (or any, in tables under 200 rows)."""
+MISSING_SHARE = 0.2
+"""A modelled column missing in at least this share of rows gets a warning with what to do."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,8 @@ def profile_table(
     schema = schema or infer_schema(df)
     columns = tuple(_summarise(df[spec.name], spec.name, spec.type, spec.reason) for spec in schema.variables)
     usable = len(usable_rows(df, schema, missing_policy)) if schema.modeled else len(df)
-    warnings = find_warnings(df, schema, columns, usable) + mar_warnings(df, schema)
+    warnings = find_warnings(df, schema, columns, usable) + distribution_warnings(df, schema)
+    warnings += mar_warnings(df, schema)
     return Profile(len(df), usable, columns, tuple(warnings))
 
 
@@ -222,3 +234,102 @@ def near_duplicate_warnings(df: pd.DataFrame, schema: TableSchema) -> list[str]:
                     "of the other and DECI cannot tell which causes which; exclude one of them."
                 )
     return out
+
+
+def distribution_warnings(df: pd.DataFrame, schema: TableSchema) -> list[str]:
+    """Per modelled column: many missing values; for continuous ones, a spike at zero, heavy skew or
+    outliers, each with what to do about it."""
+    out = []
+    for spec in schema.modeled:
+        col = df[spec.name]
+        missing = float(col.isna().mean()) if len(col) else 0.0
+        if missing >= MISSING_SHARE:
+            out.append(
+                f"'{spec.name}' is missing in {missing:.0%} of the rows: dropping those rows loses that much "
+                "data. Let the model handle the gaps (Missing values), or exclude the column if it matters "
+                "little."
+            )
+        if spec.type is VariableType.CONTINUOUS:
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            message = _shape_warning(spec.name, x[np.isfinite(x)], spec.transform)
+            if message:
+                out.append(message)
+    return out
+
+
+def _shape_warning(name: str, x: np.ndarray, transform: str) -> str | None:
+    """The most telling of: zero-inflated, heavily skewed, outliers (one warning per column)."""
+    if len(x) < 20 or np.ptp(x) == 0:
+        return None
+    zeros = float(np.mean(x == 0))
+    if zeros >= ZERO_SHARE:
+        return (
+            f"'{name}' is exactly 0 in {zeros:.0%} of the rows (median {np.median(x):g}): a spike at zero "
+            "that a smooth noise model describes poorly. Consider splitting it into 'any' (binary) and the "
+            "amount when positive, or exclude it; effects on it are averages over both parts."
+        )
+    centred = x - x.mean()
+    skew = float(np.mean(centred**3) / np.mean(centred**2) ** 1.5)
+    if abs(skew) > SKEWNESS and not transform:
+        fix = "use the offered log transform" if x.min() > 0 else "transform it (a log of a shifted value)"
+        return (
+            f"'{name}' is heavily skewed (skewness {skew:+.1f}): a few large values dominate. Consider "
+            f"whether to {fix}, or to exclude extreme rows."
+        )
+    mad = float(np.median(np.abs(x - np.median(x)))) * 1.4826
+    if mad > 0:
+        far = int(np.sum(np.abs(x - np.median(x)) > OUTLIER_MADS * mad))
+        if far and (far >= OUTLIER_SHARE * len(x) or len(x) < 200):
+            return (
+                f"'{name}' has {far} outlier(s), more than {OUTLIER_MADS:g} robust standard deviations from "
+                f"the median (range {x.min():g} to {x.max():g}): check them for data errors; if they are "
+                "real, consider a transform or excluding those rows (extreme values pull the fitted curves)."
+            )
+    return None
+
+
+_YEAR_SUFFIX = re.compile(r"^(?P<stem>.*?[A-Za-z])[_\-.]?(?P<n>\d{2}|\d{4})$")
+_BEFORE_AFTER = (("before", "after"), ("pre", "post"), ("baseline", "followup"), ("start", "end"))
+
+
+def _years(names: list[str]) -> dict[str, dict[int, str]]:
+    """Stem -> {year: column} for columns named as one measurement in several years (2+ years)."""
+    by_stem: dict[str, dict[int, str]] = {}
+    for name in names:
+        m = _YEAR_SUFFIX.match(name)
+        if m:
+            n = int(m["n"])
+            year = n if len(m["n"]) == 4 else (1900 + n if n >= 30 else 2000 + n)
+            by_stem.setdefault(m["stem"].lower(), {})[year] = name
+    return {stem: years for stem, years in by_stem.items() if len(years) >= 2}
+
+
+def time_ordered_groups(names: list[str]) -> list[list[str]]:
+    """Columns that look like one measurement at several times, earliest first: the same stem with year
+    (or wave) suffixes, e.g. ``re74``, ``re75``, ``re78``, or before/after (pre/post) pairs."""
+    groups = [[years[y] for y in sorted(years)] for years in _years(names).values()]
+    lowered = {n.lower(): n for n in names}
+    for early, late in _BEFORE_AFTER:
+        for name in names:
+            low = name.lower()
+            for pattern in (f"_{early}", f"{early}_"):
+                if pattern in low:
+                    other = lowered.get(low.replace(pattern, pattern.replace(early, late)))
+                    if other and not any(name in g for g in groups):
+                        groups.append([name, other])
+    return groups
+
+
+def time_tiers(names: list[str]) -> list[list[str]]:
+    """Tiers in time order for :func:`time_ordered_groups`: year-suffixed columns grouped by year across
+    stems (``{re74, u74} → {re75, u75} → {re78}``), then each before/after pair's two tiers when there
+    are no years. Empty when no column looks time-ordered."""
+    years = _years(names)
+    if years:
+        by_year: dict[int, list[str]] = {}
+        for stem_years in years.values():
+            for year, name in stem_years.items():
+                by_year.setdefault(year, []).append(name)
+        return [sorted(by_year[y], key=names.index) for y in sorted(by_year)]
+    pairs = time_ordered_groups(names)
+    return [[p[0] for p in pairs], [p[1] for p in pairs]] if pairs else []

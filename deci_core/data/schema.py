@@ -37,6 +37,9 @@ TRANSFORMS = ("", "log")
 SKEW_TO_SUGGEST = 1.0
 """A positive column is offered a log when its skewness is above this and the log at least halves it."""
 
+MAX_UNIT_LENGTH = 20
+"""The longest unit a column may have (units are read in sentences: "+1,794 USD")."""
+
 _ID_NAME = re.compile(r"(^id$|_id$|^id_|identifier|uuid|^key$|^index$)", re.IGNORECASE)
 
 
@@ -51,23 +54,26 @@ class VariableType(StrEnum):
 
 @dataclass(frozen=True)
 class VariableSpec:
-    """One column: its name, type, ordered levels (binary/categorical), why it was typed so, and
-    the transform the model sees it through (``"log"``, continuous only; ``""`` for none)."""
+    """One column: its name, type, ordered levels (binary/categorical), why it was typed so, the
+    transform the model sees it through (``"log"``, continuous only; ``""`` for none) and the unit its
+    values are in (``"USD"``, ``"kg"``; ``""`` for none: only for display, never part of a hash)."""
 
     name: str
     type: VariableType
     categories: tuple[Any, ...] = ()
     reason: str = ""
     transform: str = ""
+    unit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "name": self.name,
             "type": self.type.value,
             "categories": [to_plain(c) for c in self.categories],
             "reason": self.reason,
             "transform": self.transform,
         }
+        return {**d, "unit": self.unit} if self.unit else d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VariableSpec:
@@ -77,6 +83,7 @@ class VariableSpec:
             tuple(d.get("categories", ())),
             d.get("reason", ""),
             d.get("transform", ""),
+            str(d.get("unit") or ""),
         )
 
 
@@ -155,6 +162,27 @@ class TableSchema:
                     )
             specs.append(replace(spec, transform=transform))
         return TableSchema(tuple(specs))
+
+    def with_units(self, units: dict[str, str]) -> TableSchema:
+        """Return a schema with some columns' units set (``""`` removes one; surrounding spaces dropped).
+
+        Raises:
+            DataError: a name is not a column, or a unit longer than 20 characters.
+        """
+        unknown = sorted(set(units) - {v.name for v in self.variables})
+        if unknown:
+            raise DataError(f"Unknown column(s) {unknown}: the table has {[v.name for v in self.variables]}.")
+        long = sorted(n for n, u in units.items() if len(str(u).strip()) > MAX_UNIT_LENGTH)
+        if long:
+            raise DataError(f"The unit of {long} is longer than {MAX_UNIT_LENGTH} characters: use a short "
+                            "one such as 'USD' or 'kg'.")
+        return TableSchema(tuple(replace(v, unit=str(units[v.name]).strip()) if v.name in units else v
+                                 for v in self.variables))
+
+    @property
+    def units(self) -> dict[str, str]:
+        """The columns that have a unit, with it."""
+        return {v.name: v.unit for v in self.variables if v.unit}
 
     def to_dict(self) -> dict[str, Any]:
         return {"variables": [v.to_dict() for v in self.variables]}

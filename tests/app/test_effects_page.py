@@ -22,9 +22,9 @@ def open_page(state: AppState | None) -> AppTest:
     return at.switch_page(PAGE).run()
 
 
-def _state(model, df) -> AppState:
+def _state(model, df, units: dict[str, str] | None = None) -> AppState:
     state = AppState()
-    state.data = LoadedData("linear.csv", df, infer_schema(df))
+    state.data = LoadedData("linear.csv", df, infer_schema(df).with_units(units or {}))
     session = GraphSession.from_graph(CausalGraph.from_adjacency(NAMES, adjacency()), "test graph")
     session.effects_model, session.effects_graph = model, session.current
     state.graph = session
@@ -47,7 +47,7 @@ def test_without_a_model_the_page_says_what_to_do():
 
 @pytest.mark.timeout(120)
 def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
-    at = open_page(_state(linear_model, linear_data))
+    at = open_page(_state(linear_model, linear_data, {"y": "kg", "t": "mg"}))
     assert not at.exception
     at.selectbox(key="effects.treatment").select("t").run()
     at.selectbox(key="effects.outcome").select("y").run()
@@ -57,7 +57,7 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     at = _settle(at)
     assert not at.exception
     sentence = " ".join(s.value for s in at.success)
-    assert "Raising t from 0 to 1 changes y by +" in sentence
+    assert "Raising t from 0 mg to 1 mg changes y by +" in sentence and " kg (95% interval " in sentence
     effects = at.session_state[STATE_KEY].effects
     assert abs(effects.result.estimate.value - 2.0) < 0.3 and effects.result.linear is not None
     dr = effects.result.dr  # the second opinion: EconML on the adjustment set {w}
@@ -68,7 +68,8 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     at.button(key="effects.add").click().run()
     item = at.session_state[STATE_KEY].effects.report_items[0]
     assert item["estimate"]["query"]["treatment"] == "t" and item["linear_check"]["adjustment_set"] == ["w"]
-    assert item["sentence"].startswith("Raising t")
+    assert item["sentence"].startswith("Raising t") and " kg" in item["sentence"]
+    assert any("This estimate is in the report" in c.value for c in at.caption)
     assert set(item["doubly_robust"]["learners"]) == {"linear", "forest"}
 
     at.selectbox(key="effects.modifier").select("w").run()
@@ -91,10 +92,14 @@ def test_estimate_card_report_subgroups_and_what_if(linear_model, linear_data):
     assert rows["outside_data"].dtype == bool and len(rows["outside_data"]) == len(rows)
 
     at.number_input(key="effects.cf_row").set_value(3).run()
-    at.number_input(key="effects.cf_value").set_value(float(linear_data["t"].iloc[3]) + 1).run()
+    observed = float(linear_data["t"].iloc[3])  # the change offered is the compared value farther away
+    farther = 0.0 if abs(observed - 1) < abs(observed) else 1.0
+    assert at.number_input(key="effects.cf_value.3").value == farther
+    at.number_input(key="effects.cf_value.3").set_value(observed + 1).run()
     at.button(key="effects.cf_run").click().run()
     assert not at.exception
     cf = at.session_state[STATE_KEY].effects.what_if
+    assert any("would have been" in m.value and " kg" in m.value for m in at.markdown)
     assert cf.value - float(linear_data["y"].iloc[3]) == pytest.approx(2.0, abs=0.3)
 
 

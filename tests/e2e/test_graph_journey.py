@@ -107,6 +107,11 @@ def test_graph_editing_journey(page, tmp_path):
     page.mouse.move(*edge_mid(page, "a", "b"))  # hovering an edge labels it (here: its origin)
     page.wait_for_function(f"() => ({EDITOR}).edges.get('[\"a\",\"b\"]').label === 'imported'")
     page.mouse.click(*edge_mid(page, "a", "b"))  # lock a -> b as expert-confirmed
+    tip = page.get_by_test_id("ge-tip")  # the tooltip names the edge the click selected (issue 14)
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("a → b")
+    assert page.evaluate(f"() => ({EDITOR}).network.getSelectedEdges()") == ['["a","b"]']
+    expect(hint).to_have_text("Selected a → b.")
     page.get_by_test_id("ge-lock").click()
     expect(hint).to_have_text("Locked a → b.")
     (x, y) = node_xy(page, "d")  # move d: Python remembers where it was put

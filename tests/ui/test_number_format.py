@@ -51,3 +51,31 @@ def test_cross_check_judges_the_difference_against_its_own_uncertainty():
     agree, text = compare_estimates(2.02, 0.05, 1.98, 0.04)
     assert agree is True and text.startswith("DECI and the linear regression agree")
     assert compare_estimates(1.0, None, 2.0, None)[0] is False
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "expected"),
+    [(0.43217, 0.43217, "0.432"), (0.3341, 0.43217, "0.334"), (12.0, 1794.0, "12"), (1794.4, 640.0, "1,794")],
+)
+def test_digits_follow_a_shared_scale(value, scale, expected):
+    assert format_number(value, scale=scale) == expected
+
+
+def test_agreement_counts_the_sampled_graphs_not_the_distinct_ones():
+    assert agreement([2.5], sampled=20) == "All 20 sampled graphs give the same effect."
+    assert agreement([2.5], sampled=1) is None
+
+
+def test_effect_sentence_in_units():
+    from deci_core.effects import EffectEstimate, EffectQuery
+    from ui.effect_words import effect_sentence, value_words
+    from ui.effects_session import what_if_default
+
+    q = EffectQuery("treat", "re78", treatment_value=1, control_value=0)
+    est = EffectEstimate(q, 1794.4, 40_000.0, 100.0, 60_000.0, (1700.0, 1900.0), (0.5, 0.5), 20, 4000, 0)
+    text = effect_sentence(est, {"re78": "USD"})
+    assert text.startswith("Raising treat from 0 to 1 changes re78 by +1,794 USD (95% interval ")
+    assert text.endswith(" USD).") and "e+" not in text
+    assert value_words(12.5, "kg") == "12.5 kg" and value_words("yes") == "yes"
+    assert what_if_default(1, 1, 0) == 0 and what_if_default(0, 1, 0) == 1  # never the row's own value
+    assert what_if_default("a", "a", "b") == "b" and what_if_default(0.9, 1.0, 0.0) == 0.0

@@ -12,9 +12,10 @@ import pytest
 
 from tests.ui.report_fixtures import NAMES, REVIEWED, estimates, finished_state, report_items, scan
 from ui.graph_state import DISCOVERED
+from ui.number_format import format_number
 from ui.report import content_from_state
 from ui.report_export import PdfUnavailable, chromium_path, estimates_csv, graph_files, html_to_pdf
-from ui.report_html import fmt, render_html
+from ui.report_html import render_html
 from ui.report_state import ReportState
 from ui.report_types import OPTIONAL_SECTIONS, effect_view
 from ui.state import AppState
@@ -79,14 +80,17 @@ def test_each_estimate_shows_the_value_objects_numbers(report):
         assert f"data-value='{est.value!r}'" in block
         assert f"data-low='{low!r}' data-high='{high!r}'" in block
         assert f"data-graph-share='{est.graph_share!r}'" in block
-        assert fmt(est.value) in block and f"{fmt(low)} to {fmt(high)}" in block
-        assert f"{est.graph_share:.0%}" in block and fmt(est.std_error) in block
+        scale = max(abs(est.value), est.std_error)
+        shown = [format_number(x, scale=scale) for x in (low, high, est.std_error)]
+        assert format_number(est.value, signed=True, scale=scale) in block
+        assert f"{shown[0]} to {shown[1]}" in block
+        assert f"{est.graph_share:.0%}" in block and shown[2] in block
         view = effect_view(item, index)
         assert (view.value, view.low, view.high, view.graph_share) == (est.value, low, high, est.graph_share)
     first = _effect_block(html, "dose-recovery")
-    assert "data-linear-value='0.4102'" in first and "DECI and the linear regression agree:" in first
+    assert "data-linear-value='0.4102'" in first and "DECI and the linear cross-check agree:" in first
     assert "few rows with dose = 1" in first  # the engine's caveats
-    assert "On the 2 different graphs considered, the effect ranges from 0.4 to 0.45." in first
+    assert "On the 2 different graphs considered, the effect ranges from +0.4 to +0.45." in first
     assert "cate" in first and "chart-" in first  # the CATE chart of the first estimate
     assert "Linear cross-check: not computed" in _effect_block(html, "age-recovery")
 
@@ -177,12 +181,16 @@ def test_model_settings_and_discovered_graph_come_from_the_current_run():
     state.graph = None  # no graph editing: the report shows the discovered graph
     content = content_from_state(state, ReportState(), now=NOW)
     html = render_html(content)
-    model = _section(html, "model")
-    assert "<td>model.noise</td><td>spline</td>" in model
-    assert "<td>training.max_steps</td><td>60</td>" in model
+    model, appendix = _section(html, "model"), _section(html, "appendix")
+    assert "<td>Noise model</td><td>flexible (spline): any noise shape</td>" in model
+    assert "model." not in model and "seed" not in model  # raw names and seeds only in the appendix
+    assert "<td>model.noise</td><td>spline</td>" in appendix
+    assert "<td>training.max_steps</td><td>60</td>" in appendix
+    assert "seed of " not in _section(html, "effects") + _section(html, "provenance")
     assert "Training had not converged" in model  # 60 steps: too few after the warm-up
     hashes = content.model["config_hash"]
-    assert hashes and hashes in _section(html, "provenance") and content.model["seed"] == 0
+    assert hashes and hashes in appendix and content.model["seed"] == 0
+    assert "h2+*,h3+*{break-before:avoid" in html and "break-after:avoid" in html  # keep-with-next
     assert "Noise model used: <code>spline</code>" in _section(html, "assumptions")
     graph = _section(html, "graph")
     assert content.graph.version == DISCOVERED and "Version shown: <b>discovered</b>" in graph
