@@ -23,13 +23,7 @@ Prints a markdown section for bench/RESULTS.md ("## Trust").
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,6 +39,7 @@ from deci_core.effects.refute import refute  # noqa: E402
 from deci_core.effects.sensitivity import partial_r2, sensitivity  # noqa: E402
 from deci_core.fixed_graph import FixedGraphModel  # noqa: E402
 from deci_core.graph.dag import has_path  # noqa: E402
+from deci_core.local_ray import local_ray_head  # noqa: E402
 from deci_core.model import DECI  # noqa: E402
 from deci_core.stability import LocalPool, RayCluster, stability  # noqa: E402
 from deci_core.training.fixed_graph import point_posterior  # noqa: E402
@@ -201,7 +196,7 @@ def bench_stability(datasets: int, runs: int = 8) -> list[str]:
             file=sys.stderr,
         )
         if k == 0:
-            with _ray_head() as address:
+            with local_ray_head() as address:
                 ray_result = stability(
                     df, runs=runs, training_config=config, seed=k, executor=RayCluster(address)
                 )
@@ -225,72 +220,6 @@ def bench_stability(datasets: int, runs: int = 8) -> list[str]:
         overhead = (wall * workers - total) / runs
         out.append(f"| {name} | {wall:.0f} | {total:.0f} | {workers} | {overhead:.1f} |")
     return out
-
-
-class _ray_head:
-    """A local Ray head (2 CPUs, loopback, no dashboard) in its own process group."""
-
-    def __enter__(self) -> str:
-        ports = []
-        for _ in range(7):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                ports.append(s.getsockname()[1])
-        self.temp = tempfile.mkdtemp(prefix="rb", dir="/tmp")
-        gcs, agent, grpc, runtime, metrics, manager, objects = ports
-        ray = Path(sys.executable).with_name("ray")
-        command = [
-            str(ray),
-            "start",
-            "--head",
-            "--block",
-            "--num-cpus",
-            "2",
-            "--node-ip-address",
-            "127.0.0.1",
-            "--port",
-            str(gcs),
-            "--include-dashboard",
-            "false",
-            "--dashboard-agent-listen-port",
-            str(agent),
-            "--dashboard-agent-grpc-port",
-            str(grpc),
-            "--runtime-env-agent-port",
-            str(runtime),
-            "--metrics-export-port",
-            str(metrics),
-            "--node-manager-port",
-            str(manager),
-            "--object-manager-port",
-            str(objects),
-            "--temp-dir",
-            self.temp,
-            "--disable-usage-stats",
-        ]
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-        self.proc = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", gcs)) == 0:
-                    return f"127.0.0.1:{gcs}"
-            time.sleep(0.5)
-        raise RuntimeError("the Ray head did not start")
-
-    def __exit__(self, *exc) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(self.proc.pid, sig)
-                self.proc.wait(timeout=10)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def main() -> None:

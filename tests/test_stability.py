@@ -6,19 +6,12 @@ stopped by ending that group, so only the Ray processes this test started are st
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from deci_core.config import TrainingConfig
+from deci_core.local_ray import local_ray_head, ray_executable
 from deci_core.stability import LocalPool, RayCluster, StabilityResult, executor_for, stability
 from tests.known_models import chain_data
 
@@ -27,84 +20,12 @@ TINY = TrainingConfig(
 )
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 @pytest.fixture(scope="module")
 def ray_head():
-    ray = Path(sys.executable).with_name("ray")
-    if not ray.exists():
+    if ray_executable() is None:
         pytest.skip("ray is not installed in this environment")
-    gcs, agent, grpc, runtime, metrics, manager, objects = _free_ports(7)
-    temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    command = [
-        str(ray),
-        "start",
-        "--head",
-        "--block",
-        "--num-cpus",
-        "2",
-        "--node-ip-address",
-        "127.0.0.1",
-        "--port",
-        str(gcs),
-        "--include-dashboard",
-        "false",
-        "--dashboard-agent-listen-port",
-        str(agent),
-        "--dashboard-agent-grpc-port",
-        str(grpc),
-        "--runtime-env-agent-port",
-        str(runtime),
-        "--metrics-export-port",
-        str(metrics),
-        "--node-manager-port",
-        str(manager),
-        "--object-manager-port",
-        str(objects),
-        "--temp-dir",
-        temp,
-        "--disable-usage-stats",
-    ]
-    proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        address = f"127.0.0.1:{gcs}"
-        deadline = time.time() + 90
-        while not _listening(gcs):
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(proc.stdout.read().decode(errors="replace") if proc.stdout else "")
-            time.sleep(0.5)
+    with local_ray_head() as address:
         yield address
-    finally:
-        _stop_group(proc)
-        shutil.rmtree(temp, ignore_errors=True)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def test_ray_gives_the_same_graphs_as_the_local_pool(ray_head):

@@ -6,40 +6,28 @@ import re
 import pytest
 
 from tests.conftest import assert_air_gapped
+from tests.e2e.journey import go, pick
 
 pytestmark = pytest.mark.e2e
 FORBIDDEN = ("site_visits", "revenue")  # a true edge of the marketing sample
-
-
-def _pick(page, key: str, option: str) -> None:
-    from playwright.sync_api import expect
-
-    box = page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("combobox")
-    expect(box).to_be_visible()
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _go(page, link: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
 
 
 def test_forbid_an_edge_then_discover_with_progress_and_a_page_switch(page, model_cache_dir):
     from playwright.sync_api import expect
 
     page.goto(page.base_url)
-    _go(page, "1. Data")
+    go(page, "1. Data")
     page.get_by_role("button", name=re.compile("Online shop")).click()
     expect(page.get_by_role("link", name=re.compile("Next: 2. Constraints"))).to_be_visible()
 
-    _go(page, "2. Constraints")
+    go(page, "2. Constraints")
     expect(page.get_by_role("heading", name="Every pair at a glance")).to_be_visible()
-    _pick(page, "constraints.source", FORBIDDEN[0])
-    _pick(page, "constraints.target", FORBIDDEN[1])
+    pick(page, "constraints.source", FORBIDDEN[0])
+    pick(page, "constraints.target", FORBIDDEN[1])
     page.get_by_role("button", name="Add edge").click()
     expect(page.get_by_text("Added: site_visits → revenue forbidden.")).to_be_visible()
 
-    _go(page, "3. Discover")
+    go(page, "3. Discover")
     page.get_by_text("Advanced settings").click()
     seconds = page.get_by_label(re.compile("Time limit in seconds"))
     seconds.fill("10")
@@ -48,9 +36,9 @@ def test_forbid_an_edge_then_discover_with_progress_and_a_page_switch(page, mode
     expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=15_000)
     expect(page.get_by_text(re.compile(r"Training: step \d"))).to_be_visible(timeout=30_000)
 
-    _go(page, "2. Constraints")  # mid-run: the job keeps going
+    go(page, "2. Constraints")  # mid-run: the job keeps going
     expect(page.get_by_role("heading", name="Constraints")).to_be_visible()
-    _go(page, "3. Discover")
+    go(page, "3. Discover")
     expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=40_000)
     graph = page.frame_locator("iframe[title='most probable causal graph']")
     expect(graph.locator("#mynetwork canvas")).to_be_visible()

@@ -8,29 +8,11 @@ import re
 import pytest
 
 from tests.conftest import assert_air_gapped
+from tests.e2e.journey import go, pick, wait_idle
 from tests.known_models import chain_data
 
 pytestmark = pytest.mark.e2e
 EDITOR = "globalThis.__graphEditors && globalThis.__graphEditors.deci_graph_editor"
-
-
-def _wait_idle(page) -> None:
-    page.wait_for_timeout(150)
-    page.wait_for_function("() => !document.querySelector('[data-stale=true]')")
-
-
-def _pick(page, key: str, option: str) -> None:
-    from playwright.sync_api import expect
-
-    _wait_idle(page)  # a click during a rerun can be lost
-    box = page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("combobox")
-    expect(box).to_be_visible(timeout=30_000)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _go(page, link: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
 
 
 @pytest.mark.timeout(300)
@@ -41,26 +23,26 @@ def test_an_edit_is_styled_as_yours_and_a_forbidden_one_is_refused(page, tmp_pat
     chain_data(200).round(4).to_csv(table, index=False)
     graph.write_text("digraph { A; B -> C; }\n")
     page.goto(page.base_url)
-    _go(page, "1. Data")
+    go(page, "1. Data")
     expect(page.get_by_role("heading", name="Upload a table")).to_be_visible()
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(table))
     expect(page.get_by_role("link", name=re.compile("Next: 2. Constraints"))).to_be_visible(timeout=30_000)
-    _go(page, "2. Constraints")
-    _pick(page, "constraints.source", "A")
-    _pick(page, "constraints.target", "B")
-    _wait_idle(page)
+    go(page, "2. Constraints")
+    pick(page, "constraints.source", "A")
+    pick(page, "constraints.target", "B")
+    wait_idle(page)
     page.get_by_role("button", name="Add edge").click()
     expect(page.get_by_text("Added: A → B forbidden.")).to_be_visible()
 
-    _go(page, "4. Graph")
+    go(page, "4. Graph")
     expect(page.get_by_role("button", name="Import this graph")).to_be_visible(timeout=30_000)
-    _wait_idle(page)
+    wait_idle(page)
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(graph))
     expect(page.get_by_text("chain.dot")).to_be_visible(timeout=15_000)
-    _wait_idle(page)
+    wait_idle(page)
     page.get_by_role("button", name="Import this graph").click()
     page.get_by_role("tab", name="Edit with widgets").click(timeout=30_000)
-    _wait_idle(page)  # the widget editor's defaults: add A -> B
+    wait_idle(page)  # the widget editor's defaults: add A -> B
     page.get_by_role("button", name="Apply", exact=True).click()
     refused = page.get_by_test_id("stAlert").filter(has_text="contradicts your constraints")
     expect(refused.filter(has_text="forbidden explicitly")).to_be_visible(timeout=30_000)
@@ -74,7 +56,7 @@ def test_an_edit_is_styled_as_yours_and_a_forbidden_one_is_refused(page, tmp_pat
                           " return [e.color.color, e.color.opacity, e.dashes, e.width]; }")
     assert style == ["#d9480f", 1, False, 3]  # solid, opaque, full arrowhead: "your edit"
     expect(page.get_by_test_id("ge-edit-key")).to_be_visible()
-    _go(page, "2. Constraints")
+    go(page, "2. Constraints")
     expect(page.get_by_role("heading", name="Constraints")).to_be_visible()
     expect(page.get_by_text(re.compile("A → B forbidden"))).to_have_count(0)
     assert not page.errors_seen

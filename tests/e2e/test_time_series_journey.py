@@ -6,33 +6,21 @@ import re
 import pytest
 
 from tests.conftest import assert_air_gapped
+from tests.e2e.journey import go, pick
 
 pytestmark = pytest.mark.e2e
-
-
-def _pick(page, key: str, option: str) -> None:
-    from playwright.sync_api import expect
-
-    box = page.locator(f".st-key-{key.replace('.', '-')}").get_by_role("combobox")
-    expect(box).to_be_visible()
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def _go(page, link: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=link).click()
 
 
 def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
     from playwright.sync_api import expect
 
     page.goto(page.base_url)
-    _go(page, "1. Data")
+    go(page, "1. Data")
     page.get_by_role("button", name=re.compile("Shops by week")).click()
     expect(page.get_by_text(re.compile("Spacing: 4 series, 416 rows, evenly spaced"))).to_be_visible()
     expect(page.locator(".st-key-data-ts-acf")).to_be_visible()
 
-    _go(page, "3. Discover")
+    go(page, "3. Discover")
     page.get_by_text("Advanced settings").click()
     steps = page.get_by_label(re.compile(r"Steps \(0: the preset"))
     steps.fill("100")
@@ -44,14 +32,14 @@ def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
     page.get_by_role("button", name="Run discovery").click()
     expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=60_000)
 
-    _go(page, "4. Graph")
+    go(page, "4. Graph")
     expect(page.locator(".st-key-graph-ts-summary")).to_be_visible(timeout=20_000)
     expect(page.locator(".st-key-graph-ts-lags")).to_be_visible()
     expect(page.get_by_text("Lag view (the window unrolled)")).to_be_visible()
 
-    _go(page, "5. Effects")
-    _pick(page, "effects.ts.treatment", "ads")
-    _pick(page, "effects.ts.outcome", "sales")
+    go(page, "5. Effects")
+    pick(page, "effects.ts.treatment", "ads")
+    pick(page, "effects.ts.outcome", "sales")
     page.get_by_text("Settings").click()
     graphs = page.get_by_role("slider", name="Graphs sampled")
     graphs.focus()
