@@ -232,10 +232,11 @@ def profile_step(d: int, threads: int) -> str:
     return f"d = {d}: {per_step:.1f} ms per step ({threads} thread(s)); top operators by self time: {parts}."
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, heading: str = "## Discovery") -> None:
+    """Replace RESULTS.md's section under ``heading`` (up to the next ``## ``) by ``text``, or append it."""
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = current.find("## Discovery")
-    section = "## Discovery\n\n" + text.strip() + "\n"
+    start = current.find(heading + "\n")
+    section = heading + "\n\n" + text.strip() + "\n"
     if start < 0:
         RESULTS.write_text(current.rstrip() + "\n\n" + section)
         return

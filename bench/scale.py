@@ -29,9 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.discovery import dataset, scores  # noqa: E402 (after the path set-up)
+from bench.discovery import dataset, scores, write_section  # noqa: E402 (after the path set-up)
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Scale"
 
 
@@ -222,18 +221,6 @@ def profile_table(profiles: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = current.find(HEADING + "\n")
-    section = HEADING + "\n\n" + text.strip() + "\n"
-    if start < 0:
-        RESULTS.write_text(current.rstrip() + "\n\n" + section)
-        return
-    end = current.find("\n## ", start + 1)
-    rest = current[end + 1 :] if end >= 0 else ""
-    RESULTS.write_text(current[:start] + section + ("\n" + rest if rest else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -270,7 +257,7 @@ def main() -> None:
         profiles = [r["profile"] for r in records if "profile" in r]
         fits = [r for r in records if "profile" not in r]
         text = args.note + "\n\n" + (profile_table(profiles) + "\n\n" if profiles else "") + table(fits)
-        write_section(text)
+        write_section(text, HEADING)
 
 
 if __name__ == "__main__":

@@ -81,31 +81,22 @@ def fit_command(args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out)
     model.save(out)
     model.graph_posterior_.edge_probs.to_csv(out / "edge_probs.csv")
-    summary = model.fit_summary_
-    edges = model.graph_posterior_.edges()
     if layout is not None:
         model.graph_posterior_.lagged_table().to_csv(out / "edge_probs_lagged.csv", index=False)
         info = model.time_series_
         return {
-            "run_dir": str(out),
+            **_run_summary(model, out),
             "temporal": True,
-            "variables": list(model.encoder_.names),
             "lags": info.lags,
             "windows": info.windows,
             "dropped_windows": info.dropped,
             "spacing": info.spacing.sentence(),
-            "steps": summary.steps,
-            "seconds": summary.seconds,
-            "stopped": summary.stopped,
-            **_convergence(summary),
-            "num_edges": len(edges),
-            "edges": [list(e) for e in edges],
-            "acyclic": True,
         }
     return _static_summary(model, out, df, schema, args.na_values)
 
 
-def _static_summary(model, out: Path, df, schema, na_values) -> dict[str, Any]:
+def _run_summary(model, out: Path) -> dict[str, Any]:
+    """What every fit's JSON says: where it is, how training went, the edges found."""
     summary = model.fit_summary_
     edges = model.graph_posterior_.edges()
     return {
@@ -118,6 +109,13 @@ def _static_summary(model, out: Path, df, schema, na_values) -> dict[str, Any]:
         "num_edges": len(edges),
         "edges": [list(e) for e in edges],
         "acyclic": True,
+    }
+
+
+def _static_summary(model, out: Path, df, schema, na_values) -> dict[str, Any]:
+    summary = model.fit_summary_
+    return {
+        **_run_summary(model, out),
         "missing": {
             "policy": summary.missing_policy,
             "na_values": list(na_values),
