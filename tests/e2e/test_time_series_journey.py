@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.conftest import assert_air_gapped
-from tests.e2e.journey import go, pick
+from tests.e2e.journey import go, pick, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
     graphs = page.get_by_role("slider", name="Graphs sampled")
     graphs.focus()
     graphs.press("Home")  # one graph: the journey checks the plot, not the numbers
-    page.wait_for_timeout(300)
+    wait_idle(page)  # the slider's rerun must end first, or the click is lost
     page.get_by_role("button", name="Simulate the trajectory").click()
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible(timeout=60_000)
     expect(page.locator(".st-key-effects-ts-effect")).to_be_visible()
