@@ -83,15 +83,33 @@ class AdjustmentSets:
         return 1.0 - self.no_path
 
 
-def adjustment_sets(draws: GraphDraws, t: int, y: int) -> AdjustmentSets:
-    """Group drawn graphs by their optimal adjustment set, summing their weights."""
+def declared_roots(forbidden: np.ndarray) -> tuple[int, ...]:
+    """Variables every edge into which is forbidden (d, d bool mask): roots in every graph allowed."""
+    forbidden = np.asarray(forbidden, dtype=bool)
+    into = forbidden | np.eye(len(forbidden), dtype=bool)
+    return tuple(int(j) for j in np.flatnonzero(into.all(axis=0)))
+
+
+def adjustment_sets(draws: GraphDraws, t: int, y: int, roots: tuple[int, ...] = ()) -> AdjustmentSets:
+    """Group drawn graphs by their optimal adjustment set, summing their weights.
+
+    ``roots``: the analyst's declared roots (:func:`declared_roots`). Each one that is a cause of T
+    or of Y in at least one drawn graph joins every set (VanderWeele & Shpitser's disjunctive cause
+    criterion, over the posterior). A root has no parents in any allowed graph, so it is never a
+    collider, a descendant of one or of T: adding it keeps a valid set valid, and a confounder whose
+    edge discovery missed in some graphs (a weak root -> Y edge) is still adjusted for in those.
+    """
     mass: dict[tuple[int, ...], float] = {}
     no_path = 0.0
+    extra = {
+        r for r in set(roots) - {t, y} if any(has_path(g, r, t) or has_path(g, r, y) for g in draws.graphs)
+    }
     for graph, w in zip(draws.graphs, draws.weights, strict=True):
         z = optimal_adjustment_set(graph, t, y)
         if z is None:
             no_path += float(w)
         else:
+            z = tuple(sorted(set(z) | extra))
             mass[z] = mass.get(z, 0.0) + float(w)
     ordered = sorted(mass.items(), key=lambda kv: -kv[1])
     return AdjustmentSets(tuple(k for k, _ in ordered), tuple(v for _, v in ordered), float(no_path))

@@ -2,7 +2,8 @@
 estimators for the number (the combination the DECI paper evaluates beside DECI's own simulation).
 
 Method: draw graphs from the posterior (as for the SEM's estimate); on each graph with a directed
-path T -> Y find the optimal backdoor set (:mod:`deci_core.effects.adjustment`); estimate the effect
+path T -> Y find the optimal backdoor set (:mod:`deci_core.effects.adjustment`), plus the variables
+the analyst declared roots (pre-treatment by declaration, so always safe to adjust for); estimate the effect
 once per distinct set with each learner, on the data, with cross-fitting (3 folds):
 
 - ``linear``: EconML ``LinearDML`` with linear nuisance models (outcome and treatment regressed
@@ -30,7 +31,7 @@ import pandas as pd
 
 from deci_core.data.plain import finite_or_none
 from deci_core.data.schema import VariableType
-from deci_core.effects.adjustment import AdjustmentSets, adjustment_sets
+from deci_core.effects.adjustment import AdjustmentSets, adjustment_sets, declared_roots
 from deci_core.effects.estimate import _digits
 from deci_core.effects.linear import _features, _parse, _target
 from deci_core.effects.overlap import Overlap, overlap
@@ -182,7 +183,7 @@ def doubly_robust(
         raise EffectQueryError(f"Unknown learner(s) {unknown}: use {list(LEARNERS)}.")
     t, y = names.index(query.treatment), names.index(query.outcome)
     draws = graphs or draw_graphs(model.graph_posterior_, num_graphs, seed)
-    sets = adjustment_sets(draws, t, y)
+    sets = adjustment_sets(draws, t, y, declared_roots(model.graph_posterior_.forbidden))
     notes = []
     if len(sets.sets) > max_sets:
         left = float(sum(sets.weights[max_sets:]))

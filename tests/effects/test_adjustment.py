@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from deci_core.effects.adjustment import adjustment_sets, is_backdoor_set, optimal_adjustment_set
+from deci_core.effects.adjustment import (
+    adjustment_sets,
+    declared_roots,
+    is_backdoor_set,
+    optimal_adjustment_set,
+)
 from deci_core.effects.doubly_robust import _mix
 from deci_core.effects.query import GraphDraws
 
@@ -52,3 +57,38 @@ def test_distinct_sets_weighted_by_posterior_mass():
     assert np.isclose(mixed.value, 0.7 * 2 + 0.2 * 3)  # no-path graphs count as 0
     assert np.isclose(mixed.given_path, (0.7 * 2 + 0.2 * 3) / 0.9)
     assert mixed.std_error > 0.1  # graph uncertainty adds to each set's own error
+
+
+def test_declared_roots_found_from_the_forbidden_mask():
+    forbidden = np.zeros((4, 4), dtype=bool)
+    forbidden[:, 0] = True  # nothing may point into 0
+    forbidden[[0, 2, 3], 1] = True  # 1: only from 0 and 2 and 3 forbidden -> a root
+    forbidden[0, 2] = True  # 2: one parent forbidden only
+    assert declared_roots(forbidden) == (0, 1)
+
+
+def test_adding_roots_keeps_every_optimal_set_valid_on_random_dags():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(300):
+        d = 7
+        adj = np.triu(rng.random((d, d)) < 0.35, 1)
+        roots = tuple(int(j) for j in np.flatnonzero(~adj.any(axis=0)))
+        t, y = sorted(rng.choice(d, 2, replace=False))
+        z = optimal_adjustment_set(adj, int(t), int(y))
+        if z is None:
+            continue
+        extra = tuple(sorted(set(z) | (set(roots) - {int(t), int(y)})))
+        assert is_backdoor_set(adj, int(t), int(y), extra)
+        checked += 1
+    assert checked > 100
+
+
+def test_declared_roots_that_cause_t_or_y_join_every_set():
+    names = ["w", "t", "y", "u"]
+    confounded = _graph(names, [("w", "t"), ("w", "y"), ("t", "y")])
+    missed = _graph(names, [("t", "y")])  # discovery missed w's edges; u is never a cause of t or y
+    draws = GraphDraws(np.stack([confounded, missed]), np.array([0.6, 0.4]), 10)
+    assert adjustment_sets(draws, 1, 2).sets == ((0,), ())
+    sets = adjustment_sets(draws, 1, 2, roots=(0, 3))
+    assert sets.sets == ((0,),) and np.allclose(sets.weights, (1.0,))

@@ -20,6 +20,7 @@ from deci_core.training.refine import (
     _affordable,
     _apply,
     _changed,
+    _confirm,
     _Rules,
     refine,
 )
@@ -138,6 +139,28 @@ def test_apply_moves_each_changed_pair_by_its_evidence():
     assert p[0, 2] > 0.99 and p[2, 0] < 0.01  # strong evidence: almost certain
     assert abs(p[1, 2] - (0.25 + 0.75 / (1 + np.exp(-2.0)))) < 1e-3  # weak evidence: partly moved
     assert abs(p[0, 1] - 0.25) < 1e-6  # untouched pair
+
+
+def test_kept_edges_carry_their_removal_evidence_and_it_confirms_them():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=1000)
+    df = pd.DataFrame(
+        {"x": x, "y": np.tanh(2.0 * x) * 1.5 + 0.3 * rng.normal(size=1000), "w": rng.normal(size=1000)}
+    )
+    scores, continuous = _scores(df)
+    start = np.zeros((3, 3), dtype=bool)
+    start[0, 1] = True
+    none = np.zeros_like(start)
+    result = refine(start, scores, none, none, continuous, time.perf_counter() + 60)
+    assert result.adjacency.tolist() == start.tolist()  # nothing to change
+    assert set(result.support) == {(0, 1)} and result.support[(0, 1)] > 50  # a strong edge: many nats
+    logits = EdgeLogits(torch.zeros(3, 3, dtype=torch.bool), torch.zeros(3, 3, dtype=torch.bool))
+    logits.set_pair(0, 1, 0.6, 0.2)
+    logits.set_pair(0, 2, 0.3, 0.1)
+    _confirm(logits, {(0, 1): 30.0, (0, 2): -1.0})
+    p = logits.probs().detach().numpy()
+    assert p[0, 1] + p[1, 0] > 0.999 and abs(p[0, 1] / (p[0, 1] + p[1, 0]) - 0.75) < 1e-3  # split kept
+    assert abs(p[0, 2] - 0.3) < 1e-4 and abs(p[2, 0] - 0.1) < 1e-4  # weak support never lowers
 
 
 def test_a_round_that_cannot_finish_in_time_leaves_out_additions_first():
