@@ -12,6 +12,8 @@ Layout (format 1)::
     models/<key>/...         model-store entries (run.json + model/ config.json, meta.json, weights.pt,
                              and resume.pt, the training state Continue training resumes from)
     estimates.json           the report items from the Effects page
+    trust.json               the trust checks (refutations, edges that matter, stability, audit trail)
+                             and the treatments marked randomised
     report.json              the report's title, question and sections
 
 Loading never runs code from the bundle: JSON and CSV are parsed, weights are read by ``DECI.load``
@@ -50,6 +52,7 @@ from ui.model_store import ModelStore, get_store
 from ui.report import app_version
 from ui.report_state import ReportState
 from ui.state import AppState, LoadedData
+from ui.trust_state import TrustState
 from ui.ts_state import TemporalState
 
 __all__ = ["Bundle", "BundleError", "export_bundle", "load_bundle", "read_bundle", "read_table"]
@@ -63,7 +66,7 @@ _KEY = r"[A-Za-z0-9_-]{1,80}"
 _MODEL_FILES = "|".join(re.escape(name) for name in (*MODEL_FILES, RESUME_FILE))  # what DECI.save writes
 _ALLOWED = re.compile(
     rf"^(manifest\.json|data/(table\.csv|dataset\.json|schema\.json)|constraints\.json|graph\.json|"
-    rf"discovery\.json|timeseries\.json|estimates\.json|report\.json|models/{_KEY}/(run\.json|model/({_MODEL_FILES})))$"
+    rf"discovery\.json|timeseries\.json|trust\.json|estimates\.json|report\.json|models/{_KEY}/(run\.json|model/({_MODEL_FILES})))$"
 )
 
 
@@ -102,12 +105,16 @@ def export_bundle(state: AppState, report: ReportState | None = None, store: Mod
     files["estimates.json"] = _json(parts.report_items(state))
     if state.temporal is not None:  # time series: per-lag decisions and trajectories
         files["timeseries.json"] = _json(state.temporal.to_dict())
+    if state.trust is not None or state.randomised:
+        checks = state.trust.to_dict() if state.trust is not None else None
+        files["trust.json"] = _json({"checks": checks, "randomised": list(state.randomised)})
     if report is not None:
         files["report.json"] = _json(parts.report_to_dict(report))
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": app_version(),
                 "created": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
                 "data_fingerprint": data.fingerprint,
-                "restores": "data (the table itself), schema, constraints, graph versions, models, estimates",
+                "restores": "data (the table itself), schema, constraints, graph versions, models, "
+                             "estimates, trust checks",
                 "files": {name: _sha256(blob) for name, blob in sorted(files.items())}}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -183,6 +190,8 @@ def read_bundle(blob: bytes) -> Bundle:
         bundle.estimates = _load_json(members, "estimates.json") if "estimates.json" in members else []
         bundle.report = _load_json(members, "report.json") if "report.json" in members else None
         bundle.timeseries = _load_json(members, "timeseries.json") if "timeseries.json" in members else None
+        bundle.trust = _load_json(members, "trust.json") if "trust.json" in members else None
+        _check_trust(bundle.trust)
     except DeciError as exc:
         raise BundleError(f"The bundle's contents are invalid: {exc}") from exc
     if not isinstance(bundle.estimates, list) or not all(isinstance(e, dict) for e in bundle.estimates):
@@ -192,6 +201,18 @@ def read_bundle(blob: bytes) -> Bundle:
         if m:
             bundle.models.setdefault(m.group(1), {})[m.group(2)] = blob_
     return bundle
+
+
+def _check_trust(trust: Any) -> None:
+    if trust is None:
+        return
+    randomised = trust.get("randomised", []) if isinstance(trust, dict) else None
+    if not isinstance(randomised, list) or not all(isinstance(r, str) for r in randomised):
+        raise BundleError("The bundle's trust.json is not a trust record.")
+    try:
+        TrustState.from_dict(trust.get("checks") or {})
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"The bundle's trust.json is invalid: {exc}.") from exc
 
 
 def _read_members(blob: bytes) -> dict[str, bytes]:
@@ -282,6 +303,9 @@ def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -
     state.discovery, state.graph, state.effects = steps["discovery"], steps["graph"], steps["effects"]
     state.report = steps["report"]
     state.temporal = TemporalState.from_dict(bundle.timeseries, fingerprint) if bundle.timeseries else None
+    checks = (bundle.trust or {}).get("checks")
+    state.trust = TrustState.from_dict(checks) if checks else None
+    state.randomised = list((bundle.trust or {}).get("randomised", []))
     if state.graph is not None:  # everything in a bundle was checked against its data
         state.graph.data_fingerprint = fingerprint
     if state.effects is not None:
@@ -295,6 +319,8 @@ def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -
 def _cancel_jobs(state: AppState) -> None:
     """Stop the replaced session's background work, so none of it lands on the restored project."""
     jobs = [getattr(state.discovery, "job", None), getattr(state.graph, "refit_job", None)]
+    if state.trust is not None:
+        state.trust.cancel()
     if state.effects is not None:
         fx = state.effects
         jobs += [fx.job, fx.curve_job, fx.subgroup_job, fx.rows_job]

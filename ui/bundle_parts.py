@@ -35,6 +35,7 @@ class Bundle:
     estimates: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     timeseries: dict[str, Any] | None = None  # ui.ts_state.TemporalState.to_dict()
+    trust: dict[str, Any] | None = None  # {"checks": TrustState.to_dict() or None, "randomised": [...]}
 
 # -- discovery -------------------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ class AppState:
             work.append("the estimates")
         if self.temporal is not None and (self.temporal.decisions or self.temporal.report_items):
             work.append("the time-series work")
+        if self.trust is not None and self.trust.has_results:
+            work.append("the trust checks")
         return work
 
     def load_data(self, data: LoadedData) -> bool:
@@ -150,6 +152,10 @@ class AppState:
             effects.data_fingerprint = fp
         if self.temporal is not None and self.temporal.data_fingerprint != fp:
             cleared += self.temporal.rebind(fp, keep_decisions=same_names, keep_items=same_types)
+        if self.trust is not None and old is not None and old.fingerprint != fp:
+            self.trust.cancel()  # refutations, stability and the audit were made on the old rows
+            had = self.trust.has_results
+            self.trust, cleared = None, [*cleared, "the trust checks"] if had else cleared
         if cleared and self.report is not None:
             self.report.item_ids, self.report.graph_version = None, None
         return cleared

@@ -71,6 +71,36 @@ class TrustState:
     def latest_refutation(self) -> dict[str, Any] | None:
         return next(reversed(self.refutations.values()), None) if self.refutations else None
 
+    SAVED = ("refutations", "edges", "stability", "audit", "last")
+
+    @property
+    def has_results(self) -> bool:
+        """True when there is anything a data switch would lose."""
+        return bool(self.refutations or self.edges or self.stability or self.audit)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results and the audit trail as plain JSON (jobs and messages are not kept)."""
+        return {name: getattr(self, name) for name in self.SAVED}
+
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> TrustState:
+        """A state from :meth:`to_dict`; unknown keys are ignored, wrong types raise ValueError."""
+        kinds = {"refutations": dict, "edges": dict, "stability": (dict, type(None)), "audit": list}
+        kinds["last"] = dict
+        for name, kind in kinds.items():
+            if name in saved and not isinstance(saved[name], kind):
+                raise ValueError(f"trust: {name} has the wrong type ({type(saved[name]).__name__})")
+        return cls(**{name: saved[name] for name in cls.SAVED if name in saved})
+
+    def cancel(self) -> None:
+        """Stop the running checks (their results would belong to what is being replaced)."""
+        for name in ("refute_job", "edges_job", "stability_job"):
+            job = getattr(self, name)
+            if job is not None:
+                job.cancel()
+            setattr(self, name, None)
+        self.job_keys.clear()
+
     def summary(self) -> dict[str, Any]:
         """What the report shows: the latest checks, the stability summary and the audit trail."""
         return {

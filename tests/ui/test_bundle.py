@@ -15,6 +15,7 @@ from ui.discovery_session import current_model
 from ui.model_store import ModelStore
 from ui.report_state import ReportState
 from ui.state import AppState
+from ui.trust_state import TrustState
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +141,24 @@ def test_a_refit_missing_from_the_store_is_left_out(tmp_path):
     restored = AppState()
     load_bundle(restored, export_bundle(state, store=store), store=ModelStore(tmp_path / "other"))
     assert restored.graph.effects_model is None and current_model(restored, ModelStore(tmp_path / "other"))
+
+
+def test_trust_checks_and_randomised_treatments_travel_in_the_bundle(tmp_path):
+    store = ModelStore(tmp_path / "store-a")
+    state = finished_state()
+    train_into(state, store)
+    placebo = {"name": "placebo treatment", "original": 1.9, "new": 0.02, "passed": True}
+    refutation = {"refutations": [placebo]}
+    state.trust = TrustState(refutations={"question": refutation}, audit=[{"question": "dose → recovery"}])
+    state.randomised = ["dose"]
+    blob = export_bundle(state, store=store)
+    restored = AppState(trust=TrustState(audit=[{"question": "from another project"}]))
+    load_bundle(restored, blob, store=ModelStore(tmp_path / "store-b"))
+    assert restored.trust.refutations == {"question": refutation}
+    assert restored.trust.audit == [{"question": "dose → recovery"}] and restored.randomised == ["dose"]
+    state.trust, state.randomised = None, []
+    load_bundle(restored, export_bundle(state, store=store), store=ModelStore(tmp_path / "store-c"))
+    assert restored.trust is None and restored.randomised == []  # nothing of the previous project stays
+    bad = _rewrite(blob, {"trust.json": json.dumps({"checks": {"audit": "x"}}).encode()}, fix_manifest=True)
+    with pytest.raises(BundleError, match="trust"):
+        read_bundle(bad)

@@ -10,6 +10,7 @@ from ui.effects_state import EffectsState
 from ui.graph_state import GraphSession
 from ui.report_sources import left_out, report_items
 from ui.state import AppState, LoadedData
+from ui.trust_state import TrustState
 
 
 def _data(seed: int = 0, drop: str | None = None) -> LoadedData:
@@ -86,3 +87,21 @@ def test_the_report_refuses_another_datasets_graph_and_estimates():
     assert report_items(state) == []
     reasons = left_out(state)
     assert len(reasons) == 2 and all("table-2-None" in r for r in reasons)
+
+
+class _Running:
+    done, cancelled = False, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def test_trust_checks_made_on_other_rows_are_cleared_and_their_jobs_stopped():
+    state = _session_with_work()
+    job = _Running()
+    state.trust = TrustState(refutations={"q": {"refutations": []}}, audit=[{"question": "t → y"}])
+    state.trust.stability_job = job
+    assert "the trust checks" in state.later_work()
+    state.load_data(_data(1))  # same variables and types, other rows
+    assert "the trust checks" in state.resolve_pending(keep=True)
+    assert state.trust is None and job.cancelled
