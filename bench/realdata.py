@@ -37,6 +37,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 import pandas as pd
@@ -231,12 +232,29 @@ def run_job(job: dict) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(job, queue))
     proc.start()
-    proc.join(job["timeout"])
+    result = _await_result(proc, queue, job["timeout"])
+    proc.join(5)
     if proc.is_alive():
         proc.terminate()
         proc.join()
-        return {**job, "error": f"timed out after {job['timeout']} s"}
-    return {**job, **(queue.get() if not queue.empty() else {"error": f"exit code {proc.exitcode}"})}
+    if result is None:
+        late = proc.exitcode in (None, -15)
+        reason = f"timed out after {job['timeout']} s" if late else f"exit code {proc.exitcode}"
+        return {**job, "error": reason}
+    return {**job, **result}
+
+
+def _await_result(proc, queue, timeout: float) -> dict | None:
+    """The child's result, read before joining it (a large result, e.g. d = 107's forecasts, blocks
+    the child until read); None if it died without one or ran past ``timeout`` seconds."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            return queue.get(timeout=1.0)
+        except Empty:
+            if not proc.is_alive():
+                return None
+    return None
 
 
 def _child(job: dict, queue) -> None:
