@@ -140,6 +140,8 @@ def run_deci(df: pd.DataFrame, max_seconds: float | None) -> dict:
         "probs": posterior.probs,
         "not_identifiable": len(posterior.not_identifiable()),
         "stopped": model.fit_summary_.stopped,
+        "steps": model.fit_summary_.steps,
+        "refine_moves": model.fit_summary_.refine_moves,
     }
 
 
@@ -286,7 +288,8 @@ def _compute(job: dict) -> dict:
         out = run_deci(df, job["max_seconds"])
     else:
         out = run_peer(method, df, case in DISCRETE)
-    return {**graph_scores(out, true), "rows": len(df), "d": df.shape[1], "edges": int(true.sum())}
+    fit = {k: out[k] for k in ("stopped", "steps", "refine_moves") if k in out}  # DECI: how the fit ended
+    return {**graph_scores(out, true), **fit, "rows": len(df), "d": df.shape[1], "edges": int(true.sum())}
 
 
 def cached(job: dict, fresh: bool) -> dict:
