@@ -150,12 +150,15 @@ def _start_widgets(state: AppState) -> tuple[pd.DataFrame | None, str | None]:
 
 
 def render_result(result: dict[str, Any]) -> None:
-    st.subheader("What happens next")
-    st.caption(_e(sentence(result)))
-    left, right = st.columns(2)
-    left.plotly_chart(arms_figure(result), key="effects.ts.arms")
-    right.plotly_chart(effect_figure(result), key="effects.ts.effect")
-    st.dataframe(frame(result), hide_index=True, key="effects.ts.table")
+    """The trajectory under one keyed container: a block of its own, whatever the polling fragment
+    above it draws or clears when the job ends (a clean-clone browser run once lost the heading)."""
+    with st.container(key="effects-ts-result"):
+        st.subheader("What happens next")
+        st.caption(_e(sentence(result)))
+        left, right = st.columns(2)
+        left.plotly_chart(arms_figure(result), key="effects.ts.arms")
+        right.plotly_chart(effect_figure(result), key="effects.ts.effect")
+        st.dataframe(frame(result), hide_index=True, key="effects.ts.table")
 
 
 def frame(result: dict[str, Any]) -> pd.DataFrame:

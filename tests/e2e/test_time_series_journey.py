@@ -46,7 +46,8 @@ def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
     graphs.press("Home")  # one graph: the journey checks the plot, not the numbers
     wait_idle(page)  # the slider's rerun must end first, or the click is lost
     page.get_by_role("button", name="Simulate the trajectory").click()
-    expect(page.get_by_role("heading", name="What happens next")).to_be_visible(timeout=60_000)
+    result = page.locator(".st-key-effects-ts-result")
+    expect(result).to_contain_text("the largest change in sales", timeout=60_000)
     expect(page.locator(".st-key-effects-ts-effect")).to_be_visible()
     expect(page.get_by_text("Effect on sales by step")).to_be_visible()
     page.screenshot(path=str(tmp_path / "trajectory.png"), full_page=True)
