@@ -190,8 +190,8 @@ def read_bundle(blob: bytes) -> Bundle:
         bundle.estimates = _load_json(members, "estimates.json") if "estimates.json" in members else []
         bundle.report = _load_json(members, "report.json") if "report.json" in members else None
         bundle.timeseries = _load_json(members, "timeseries.json") if "timeseries.json" in members else None
-        bundle.trust = _load_json(members, "trust.json") if "trust.json" in members else None
-        _check_trust(bundle.trust)
+        if "trust.json" in members:
+            bundle.trust, bundle.randomised = _read_trust(_load_json(members, "trust.json"))
     except DeciError as exc:
         raise BundleError(f"The bundle's contents are invalid: {exc}") from exc
     if not isinstance(bundle.estimates, list) or not all(isinstance(e, dict) for e in bundle.estimates):
@@ -203,15 +203,15 @@ def read_bundle(blob: bytes) -> Bundle:
     return bundle
 
 
-def _check_trust(trust: Any) -> None:
-    if trust is None:
-        return
-    randomised = trust.get("randomised", []) if isinstance(trust, dict) else None
+def _read_trust(saved: Any) -> tuple[TrustState | None, list[str]]:
+    """trust.json as (the checks, the treatments marked randomised). Raises BundleError."""
+    randomised = saved.get("randomised", []) if isinstance(saved, dict) else None
     if not isinstance(randomised, list) or not all(isinstance(r, str) for r in randomised):
         raise BundleError("The bundle's trust.json is not a trust record.")
     try:
-        TrustState.from_dict(trust.get("checks") or {})
-    except (TypeError, ValueError) as exc:
+        checks = saved.get("checks")
+        return (TrustState.from_dict(checks) if checks else None), list(randomised)
+    except (TypeError, ValueError, AttributeError) as exc:
         raise BundleError(f"The bundle's trust.json is invalid: {exc}.") from exc
 
 
@@ -303,9 +303,7 @@ def load_bundle(state: AppState, blob: bytes, store: ModelStore | None = None) -
     state.discovery, state.graph, state.effects = steps["discovery"], steps["graph"], steps["effects"]
     state.report = steps["report"]
     state.temporal = TemporalState.from_dict(bundle.timeseries, fingerprint) if bundle.timeseries else None
-    checks = (bundle.trust or {}).get("checks")
-    state.trust = TrustState.from_dict(checks) if checks else None
-    state.randomised = list((bundle.trust or {}).get("randomised", []))
+    state.trust, state.randomised = bundle.trust, list(bundle.randomised)
     if state.graph is not None:  # everything in a bundle was checked against its data
         state.graph.data_fingerprint = fingerprint
     if state.effects is not None:

@@ -35,7 +35,8 @@ class Bundle:
     estimates: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
     timeseries: dict[str, Any] | None = None  # ui.ts_state.TemporalState.to_dict()
-    trust: dict[str, Any] | None = None  # {"checks": TrustState.to_dict() or None, "randomised": [...]}
+    trust: Any = None  # ui.trust_state.TrustState, or None: no checks saved
+    randomised: list[str] = field(default_factory=list)  # treatments marked randomised
 
 # -- discovery -------------------------------------------------------------------------------------
 

@@ -154,8 +154,9 @@ class AppState:
             cleared += self.temporal.rebind(fp, keep_decisions=same_names, keep_items=same_types)
         if self.trust is not None and old is not None and old.fingerprint != fp:
             self.trust.cancel()  # refutations, stability and the audit were made on the old rows
-            had = self.trust.has_results
-            self.trust, cleared = None, [*cleared, "the trust checks"] if had else cleared
+            if self.trust.has_results:
+                cleared = [*cleared, "the trust checks"]
+            self.trust = None
         if cleared and self.report is not None:
             self.report.item_ids, self.report.graph_version = None, None
         return cleared

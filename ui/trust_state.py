@@ -46,13 +46,17 @@ class TrustState:
     message: str = ""
     message_ok: bool = True
 
+    JOBS = ("refute_job", "edges_job", "stability_job")
+    SAVED = {"refutations": dict, "edges": dict, "stability": (dict, type(None)), "audit": list, "last": dict}
+    """The fields a bundle keeps, and the JSON type each must have."""
+
     @property
     def running(self) -> Job | None:
         return self.refute_job or self.edges_job or self.stability_job
 
     def settle(self) -> None:
         """Take finished jobs' results (called on every page run)."""
-        for name in ("refute_job", "edges_job", "stability_job"):
+        for name in self.JOBS:
             job = getattr(self, name)
             if job is None or not job.done:
                 continue
@@ -71,8 +75,6 @@ class TrustState:
     def latest_refutation(self) -> dict[str, Any] | None:
         return next(reversed(self.refutations.values()), None) if self.refutations else None
 
-    SAVED = ("refutations", "edges", "stability", "audit", "last")
-
     @property
     def has_results(self) -> bool:
         """True when there is anything a data switch would lose."""
@@ -85,16 +87,14 @@ class TrustState:
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> TrustState:
         """A state from :meth:`to_dict`; unknown keys are ignored, wrong types raise ValueError."""
-        kinds = {"refutations": dict, "edges": dict, "stability": (dict, type(None)), "audit": list}
-        kinds["last"] = dict
-        for name, kind in kinds.items():
+        for name, kind in cls.SAVED.items():
             if name in saved and not isinstance(saved[name], kind):
                 raise ValueError(f"trust: {name} has the wrong type ({type(saved[name]).__name__})")
         return cls(**{name: saved[name] for name in cls.SAVED if name in saved})
 
     def cancel(self) -> None:
         """Stop the running checks (their results would belong to what is being replaced)."""
-        for name in ("refute_job", "edges_job", "stability_job"):
+        for name in self.JOBS:
             job = getattr(self, name)
             if job is not None:
                 job.cancel()
