@@ -22,14 +22,14 @@ from deci_core.graph.equivalence import reversed_in_class
 Z_LEVEL = 1.96  # two-sided 5%
 
 
-def unidentified_pairs(adjacency: np.ndarray, scores, continuous: list[int], deadline: float) -> np.ndarray:
+def unidentified_pairs(adjacency: np.ndarray, scores, targets: list[int], deadline: float) -> np.ndarray:
     """Pairs of the DAG whose direction the data cannot identify.
 
     Args:
         adjacency: (d, d) the chosen DAG.
         scores: a :class:`~deci_core.training.refine.ConditionalScores` over the same rows.
-        continuous: variables the scores can fit; an edge whose reversal changes the parents of any
-            other variable is left unmarked (untested).
+        targets: variables the scores fit; an edge whose reversal changes the parents of any other
+            variable is left unmarked (untested).
         deadline: ``time.perf_counter()`` value; when the fits would not finish by then, none is
             tested and nothing is marked.
 
@@ -38,7 +38,7 @@ def unidentified_pairs(adjacency: np.ndarray, scores, continuous: list[int], dea
     """
     adj = np.asarray(adjacency, dtype=bool)
     marked = np.zeros_like(adj)
-    targets = set(continuous)
+    targets = set(targets)
     tests = []
     for i, j in zip(*np.nonzero(adj), strict=True):
         other = reversed_in_class(adj, int(i), int(j))

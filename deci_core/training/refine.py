@@ -6,8 +6,9 @@ prefers, so a direction chosen early is reinforced, and a fix that needs two coo
 (add a parent, then reverse an edge) is never tried. Measured on the discovery benchmark: the true
 graph's held-out log-likelihood beat DECI's by 0.03 to 0.09 nats per row where DECI reversed an edge.
 
-How: every candidate conditional ``p(x_j | x_S)`` of a continuous variable is fitted afresh (its own
-small MLP and the model's noise model, all candidates batched in one set of tensor ops) and scored
+How: every candidate conditional ``p(x_j | x_S)`` is fitted afresh (its own small MLP with the
+model's noise model for a continuous x_j, or a softmax over the levels of a binary or categorical one,
+the same likelihoods as the SEM's; all candidates batched in one set of tensor ops) and scored
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
 Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -98,30 +99,35 @@ class ConditionalScores:
 
     Args:
         x: (N, C) encoded rows. col_var: (C,) the variable of each column.
-        continuous: indices of the continuous variables (the only targets scored).
-        model_config: noise model of the candidates (the model's own); its ``sparsity`` scales the
-            cost of an edge (see :mod:`deci_core.training.evidence`).
+        targets: the variables whose conditionals are scored.
+        model_config: noise model of the continuous candidates (the model's own); its ``sparsity``
+            scales the cost of an edge (see :mod:`deci_core.training.evidence`).
         seed: fixes the row split and every candidate's initial weights.
         max_rows: score at most this many rows, a random subsample (default: all; ``refine_fit``
             passes :func:`~deci_core.training.evidence.score_rows`). The edge cost is that of the
             rows scored, so the evidence rule stays BIC's for the data the scores come from.
+        discrete: the targets that are binary (one 0/1 column) or categorical (one-hot columns),
+            scored by their probability mass; the others by their density. A move that changes both
+            kinds sums the two: the ratio of joint densities under one product measure.
     """
 
     def __init__(
         self,
         x: torch.Tensor,
         col_var: torch.Tensor,
-        continuous: list[int],
+        targets: list[int],
         model_config: ModelConfig,
         seed: int,
         max_rows: int | None = None,
+        discrete: Collection[int] = (),
     ) -> None:
         generator = torch.Generator().manual_seed(seed)
         order = torch.randperm(x.shape[0], generator=generator).to(x.device)
         half = min(x.shape[0], max_rows or x.shape[0]) // 2
         self.halves = (x[order[:half]].float(), x[order[half : 2 * half]].float())
         self.col_var, self.config, self.seed = col_var.long(), model_config, seed
-        self.column = {int(j): int(torch.nonzero(self.col_var == j)[0]) for j in continuous}
+        self.columns = {int(j): tuple(torch.nonzero(self.col_var == j).flatten().tolist()) for j in targets}
+        self.discrete = {int(j) for j in discrete}
         self.cache: dict[Candidate, float] = {}
         self.per_row: dict[Candidate, np.ndarray] = {}  # (rows,) held-out log-density of each row
         self.rows = 2 * half  # every one of them scored once
@@ -169,9 +175,9 @@ class ConditionalScores:
     def _start(self, candidates: list[Candidate]):
         device = self.halves[0].device
         generator = torch.Generator().manual_seed(self.seed + len(self.cache))
-        targets = torch.tensor([self.column[j] for j, _ in candidates], device=device)
         parents = [torch.tensor(sorted(s), dtype=torch.long, device=device) for _, s in candidates]
         masks = torch.stack([torch.isin(self.col_var, p) for p in parents]).float()
+        targets = [(self.columns[j], j in self.discrete) for j, _ in candidates]
         net = _CandidateNets(masks, targets, self.config, generator).to(device)
         return net, torch.optim.Adam(net.parameters(), lr=FIT_LEARNING_RATE), generator
 
@@ -203,38 +209,85 @@ def _draw(rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 class _CandidateNets(nn.Module):
-    """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the model's noise.
+    """Two copies of K independent MLP conditionals ``x_target(k) | x_S(k)``, with the SEM's likelihoods.
 
     Copy 0 learns from the rows passed first to :meth:`log_prob`, copy 1 from the rows passed
-    second; everything runs as single batched tensor ops.
+    second; everything runs as single batched tensor ops. A continuous target's network outputs its
+    mean and the model's noise model scores the residual; a discrete target's outputs the logits of
+    its levels (a binary one: levels 0 and 1 of its single column).
+
+    Args:
+        masks: (K, C) which columns feed candidate k.
+        targets: per candidate, the target's columns and whether it is discrete.
     """
 
     def __init__(
-        self, masks: torch.Tensor, targets: torch.Tensor, config: ModelConfig, generator: torch.Generator
+        self,
+        masks: torch.Tensor,
+        targets: list[tuple[tuple[int, ...], bool]],
+        config: ModelConfig,
+        generator: torch.Generator,
     ) -> None:
         super().__init__()
         k, c = masks.shape
         h = FIT_HIDDEN
-        self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1): which columns feed candidate k
-        self.register_buffer("targets", targets)
+        cont = [i for i, (_, discrete) in enumerate(targets) if not discrete]
+        disc = [i for i, (_, discrete) in enumerate(targets) if discrete]
+        self.register_buffer("masks", masks.unsqueeze(-1))  # (K, C, 1)
+        self.register_buffer("cont", torch.tensor(cont, dtype=torch.long))
+        self.register_buffer("cont_col", torch.tensor([targets[i][0][0] for i in cont], dtype=torch.long))
         self.w_in = nn.Parameter(uniform_init((2, k, c, h), c, generator))
         self.b_in = nn.Parameter(torch.zeros(2, k, 1, h))
         self.w_hidden = nn.Parameter(uniform_init((2, k, h, h), h, generator))
         self.b_hidden = nn.Parameter(torch.zeros(2, k, 1, h))
-        self.w_out = nn.Parameter(uniform_init((2, k, h), h, generator))
-        self.b_out = nn.Parameter(torch.zeros(2, k, 1))
-        self.noise = make_noise(config.noise, 2 * k, 1, config.spline_bins, config.spline_bound)
+        self.w_out = nn.Parameter(uniform_init((2, len(cont), h), h, generator))
+        self.b_out = nn.Parameter(torch.zeros(2, len(cont), 1))
+        self.noise = make_noise(config.noise, 2 * len(cont), 1, config.spline_bins, config.spline_bound)
+        self.levels = _Levels([targets[i][0] for i in disc])
+        self.register_buffer("disc", torch.tensor(disc, dtype=torch.long))
+        self.w_logits = nn.Parameter(uniform_init((2, len(disc), h, self.levels.width), h, generator))
+        self.b_logits = nn.Parameter(torch.zeros(2, len(disc), 1, self.levels.width))
 
     def log_prob(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
-        """Rows (n, C) for copy 0 and copy 1 -> (2K, n) log-densities of each candidate's target."""
+        """Rows (n, C) for copy 0 and copy 1 -> (2K, n) log-likelihoods of each candidate's target."""
         rows = torch.stack([first, second])  # (2, n, C)
         z = torch.einsum("fnc,fkch->fknh", rows, self.w_in * self.masks) + self.b_in
         z = F.leaky_relu(z, 0.2)
         z = F.leaky_relu(torch.einsum("fknh,fkhg->fkng", z, self.w_hidden) + self.b_hidden, 0.2)
-        mean = torch.einsum("fknh,fkh->fkn", z, self.w_out) + self.b_out  # (2, K, n)
-        residual = rows[:, :, self.targets].transpose(1, 2) - mean  # (2, K, n)
-        flat = residual.reshape(-1, residual.shape[-1])  # (2K, n)
-        return self.noise.log_prob(flat.T.unsqueeze(0))[0].T
+        ll = rows.new_zeros(z.shape[:3])  # (2, K, n)
+        if self.cont.numel():
+            mean = torch.einsum("fknh,fkh->fkn", z[:, self.cont], self.w_out) + self.b_out  # (2, Kc, n)
+            residual = rows[:, :, self.cont_col].transpose(1, 2) - mean
+            flat = residual.reshape(-1, residual.shape[-1])  # (2 Kc, n)
+            ll[:, self.cont] = self.noise.log_prob(flat.T.unsqueeze(0))[0].T.reshape(residual.shape)
+        if self.disc.numel():
+            logits = torch.einsum("fknh,fkhw->fknw", z[:, self.disc], self.w_logits) + self.b_logits
+            ll[:, self.disc] = self.levels.log_prob(logits, rows)
+        return ll.reshape(-1, ll.shape[-1])
+
+
+class _Levels(nn.Module):
+    """The levels of discrete targets as one-hot rows, padded to a common width W (a binary target:
+    two levels, 1 - x and x, from its one column)."""
+
+    def __init__(self, columns: list[tuple[int, ...]]) -> None:
+        super().__init__()
+        self.width = max([2, *(len(cols) for cols in columns)])
+        padded = [list(cols) + [cols[0]] * (self.width - len(cols)) for cols in columns]
+        valid = [[w < max(len(cols), 2) for w in range(self.width)] for cols in columns]
+        shape = (len(columns), self.width)
+        self.register_buffer("cols", torch.tensor(padded, dtype=torch.long).reshape(shape))
+        self.register_buffer("valid", torch.tensor(valid, dtype=torch.bool).reshape(shape))
+        self.register_buffer("binary", torch.tensor([len(c) == 1 for c in columns], dtype=torch.bool))
+
+    def log_prob(self, logits: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Logits (2, Kd, n, W) and rows (2, n, C) -> (2, Kd, n) log-probabilities of the observed levels."""
+        kd, w = self.cols.shape
+        onehot = rows[:, :, self.cols.flatten()].reshape(rows.shape[0], -1, kd, w).permute(0, 2, 1, 3)
+        level0 = self.binary[:, None, None] & (torch.arange(w, device=rows.device) == 0)
+        onehot = torch.where(level0, 1.0 - onehot, onehot) * self.valid[:, None, :]
+        log_p = torch.log_softmax(logits.masked_fill(~self.valid[:, None, :], -1e9), -1)
+        return (log_p * onehot).sum(-1)
 
 
 def refine(
@@ -242,11 +295,11 @@ def refine(
     scores: ConditionalScores,
     forbidden: np.ndarray,
     required: np.ndarray,
-    continuous: list[int],
+    targets: list[int],
     deadline: float,
     on_round: Callable[[int], None] = lambda moves: None,
 ) -> Refinement:
-    """Hill-climb from ``adjacency`` (a DAG) by moves that change continuous variables' parents.
+    """Hill-climb from ``adjacency`` (a DAG) by moves that change the targets' parents.
 
     Moves: add, remove or reverse one edge; and reverse all of one node's outgoing ("sink": the node
     takes its children as parents) or incoming ("source") edges at once, which turns a hub the
@@ -254,14 +307,14 @@ def refine(
 
     Args:
         adjacency: (d, d) starting DAG. forbidden, required: (d, d) hard masks (never violated).
-        continuous: variables whose parent sets may change (edges into others stay as they are).
+        targets: variables whose parent sets may change (edges into others stay as they are).
         deadline: ``time.perf_counter()`` value by which the search ends; a round that would not
             finish by then (its cost predicted from the previous rounds') leaves out additions, or
             is not started.
         on_round: called with the number of moves so far before each round (may raise to cancel).
     """
     adj = np.asarray(adjacency, dtype=bool).copy()
-    rules = _Rules(forbidden, required, set(continuous))
+    rules = _Rules(forbidden, required, set(targets))
     moves: list[Move] = []
     evidence: dict[tuple[int, int], float] = {}
     while len(moves) < adj.size:
@@ -399,17 +452,18 @@ def refine_fit(
         refinement did not run).
     """
     start = time.perf_counter()
-    continuous = [int(j) for j in sem.cont_idx]
+    discrete = [int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])]
+    targets = sorted([int(j) for j in sem.cont_idx] + discrete)
     d = graph.num_nodes
     unidentified = np.zeros((d, d), dtype=bool)
-    if not config.refine or x.shape[0] < MIN_ROWS or len(continuous) < 2 or summary.seconds >= config.seconds:
+    if not config.refine or x.shape[0] < MIN_ROWS or len(targets) < 2 or summary.seconds >= config.seconds:
         return summary, unidentified
     probs = edge_probs(graph)
     forbidden, required = graph.forbidden.cpu().numpy(), graph.required.cpu().numpy()
     adjacency = most_probable_skeleton_dag(probs, forbidden, required)
     completed = _completed(x, observed, imputer, config.seed)
     rows = score_rows(x.shape[0], model_config.sparsity)  # the evidence needed, not all n rows
-    scores = ConditionalScores(completed, sem.col_var, continuous, model_config, config.seed, rows)
+    scores = ConditionalScores(completed, sem.col_var, targets, model_config, config.seed, rows, discrete)
 
     def report(done: bool = False) -> None:
         elapsed = summary.seconds + time.perf_counter() - start
@@ -431,12 +485,12 @@ def refine_fit(
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
     deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
     search_deadline = start + (1 - IDENTIFIABILITY_SHARE) * (deadline - start)
-    result = refine(adjacency, scores, forbidden, required, continuous, search_deadline, lambda m: report())
+    result = refine(adjacency, scores, forbidden, required, targets, search_deadline, lambda m: report())
     if result.moves:
         _apply(graph, probs, adjacency, result)
     _confirm(graph, result.support)
     refined = result.adjacency
-    unidentified = unidentified_pairs(refined, scores, continuous, deadline) & ~(forbidden | forbidden.T)
+    unidentified = unidentified_pairs(refined, scores, targets, deadline) & ~(forbidden | forbidden.T)
     _share_directions(graph, refined, unidentified)
     if result.moves or unidentified.any():
         steps = ADAPT_STEPS

@@ -211,3 +211,47 @@ def test_rows_scored_follow_the_evidence_rule():
 
     assert margin(m) >= 0 > margin(m - 1)
     assert score_rows(10**6, sparsity=2.0) > m  # a dearer edge needs more rows
+
+
+def _encoded(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
+    encoder = TableEncoder.fit(df, infer_schema(df))
+    col_var = torch.repeat_interleave(torch.arange(len(df.columns)), torch.tensor(list(encoder.widths)))
+    return encoder.encode(df), col_var
+
+
+def test_discrete_targets_are_scored_by_their_probability_mass():
+    """A binary and a 3-level categorical child of x: held-out log-probabilities are masses (<= 0),
+    a parentless candidate scores about -n times the levels' entropy, and x buys a lot for both."""
+    rng = np.random.default_rng(0)
+    n = 1000
+    x = rng.normal(size=n)
+    t = np.where(rng.random(n) < 1 / (1 + np.exp(-3 * x)), "yes", "no")
+    c = np.where(x > 0.8, "a", rng.choice(["a", "b", "c"], size=n, p=[0.2, 0.3, 0.5]))
+    rows, col_var = _encoded(pd.DataFrame({"x": x, "t": t, "c": c}))
+    scores = ConditionalScores(rows, col_var, [0, 1, 2], ModelConfig(), seed=0, discrete=[1, 2])
+    alone, given_x = [(j, frozenset()) for j in (1, 2)], [(j, frozenset({0})) for j in (1, 2)]
+    scores.ensure({*alone, *given_x})
+    for (j, _), levels in zip(alone, (t, c), strict=True):
+        share = pd.Series(levels).value_counts(normalize=True).to_numpy()
+        entropy_nats = -n * float((share * np.log(share)).sum())
+        assert (scores.rows_of((j, frozenset())) <= 0).all()
+        assert -entropy_nats - 10 < scores((j, frozenset())) <= -entropy_nats + 1  # held out: a bit worse
+        assert scores((j, frozenset({0}))) > scores((j, frozenset())) + 100
+
+
+def test_a_binary_collider_started_as_a_fork_is_turned_round():
+    """x -> t <- z with t binary, started as the fork t -> x, t -> z: only moves that change the
+    binary variable's parents fix it, so scoring continuous children alone leaves a wrong graph."""
+    rng = np.random.default_rng(0)
+    n = 1000
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    t = np.where(rng.random(n) < 1 / (1 + np.exp(-2 * (x + z))), "yes", "no")
+    rows, col_var = _encoded(pd.DataFrame({"x": x, "z": z, "t": t}))
+    fork = np.zeros((3, 3), dtype=bool)
+    fork[2, 0] = fork[2, 1] = True
+    none = np.zeros_like(fork)
+    scores = ConditionalScores(rows, col_var, [0, 1, 2], ModelConfig(), seed=0, discrete=[2])
+    result = refine(fork, scores, none, none, [0, 1, 2], time.perf_counter() + 60)
+    assert result.adjacency.tolist() == [[False, False, True], [False, False, True], [False, False, False]]
+    continuous_only = ConditionalScores(rows, col_var, [0, 1], ModelConfig(), seed=0)
+    assert refine(fork, continuous_only, none, none, [0, 1], time.perf_counter() + 60).adjacency[2].any()
