@@ -38,14 +38,14 @@ def unidentified_pairs(adjacency: np.ndarray, scores, targets: list[int], deadli
     """
     adj = np.asarray(adjacency, dtype=bool)
     marked = np.zeros_like(adj)
-    targets = set(targets)
+    scored = set(targets)
     tests = []
     for i, j in zip(*np.nonzero(adj), strict=True):
         other = reversed_in_class(adj, int(i), int(j))
         if other is None:
             continue
         changed = _changed(adj, other)
-        if all(node in targets for node, _ in changed):
+        if all(node in scored for node, _ in changed):
             tests.append((int(i), int(j), other, changed))
     needed = {c for *_, changed in tests for c in changed}
     if not tests or time.perf_counter() + scores.seconds_for(needed) > deadline:

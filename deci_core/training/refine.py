@@ -452,9 +452,9 @@ def refine_fit(
         refinement did not run).
     """
     start = time.perf_counter()
-    discrete = [int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])]
-    targets = sorted([int(j) for j in sem.cont_idx] + discrete)
     d = graph.num_nodes
+    targets = list(range(d))  # every variable: continuous, binary and categorical ones are scored
+    discrete = [int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])]
     unidentified = np.zeros((d, d), dtype=bool)
     if not config.refine or x.shape[0] < MIN_ROWS or len(targets) < 2 or summary.seconds >= config.seconds:
         return summary, unidentified
