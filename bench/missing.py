@@ -55,12 +55,13 @@ def dataset(d: int, seed: int):
 
 def effect_pair(sem) -> tuple[str, str]:
     """The first (ancestor, descendant) pair in topological order with |true ATE| > 0.1."""
+    from deci_core.effects import EffectQuery
     from deci_core.graph.dag import reachability
 
     reach = reachability(np.asarray(sem.adjacency, dtype=bool))
     for i in sem.order:
         for j in np.flatnonzero(reach[i]):
-            if i != j and abs(sem.ate(sem.names[i], sem.names[j], A, B, n=20_000)) > 0.1:
+            if i != j and abs(sem.ate(EffectQuery(sem.names[i], sem.names[j], A, B), n=20_000)) > 0.1:
                 return sem.names[i], sem.names[j]
     raise RuntimeError("no pair with an effect")  # pragma: no cover - every suite SEM has one
 
@@ -158,9 +159,11 @@ def imputation_rmse(
 def synthetic_rows(d: int, seed: int, budget: dict, settings: list[tuple[str, float]], sink) -> list[dict]:
     from discovery import scores
 
+    from deci_core.effects import EffectQuery
+
     sem, complete = dataset(d, seed)
     t, y = effect_pair(sem)
-    truth = sem.ate(t, y, A, B)
+    truth = sem.ate(EffectQuery(t, y, A, B))
     true_adj = np.asarray(sem.adjacency, dtype=bool)
     settings = [("none", 0.0), *settings]
     rows = []
