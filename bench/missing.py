@@ -228,7 +228,7 @@ def real_rows(budget: dict, seeds: int, sink) -> list[dict]:
                 "mechanism": "own",
                 "rate": float(df.isna().mean().mean()),
             }
-            row.update(method=method, reference=reference, roots="any")
+            row.update(method=method, reference=reference, roots="any", **budget)
             try:
                 model, _, seconds, used = fit_one(method, df, df, seed, budget, Constraints(roots=("any",)))
                 est = model.ate("any", "got", 1, 0, seed=seed).value
@@ -252,13 +252,23 @@ def _median(values: list, fmt: str = ".2f") -> str:
     return f"{statistics.median(values):{fmt}}" if values else "–"
 
 
+def _budgets(rows: list[dict]) -> str:
+    """The fits' budgets in words, from the rows' own settings."""
+    seen = sorted({(r.get("preset"), r.get("max_steps"), r.get("max_seconds")) for r in rows}, key=str)
+    return "; ".join(
+        f"preset {preset}, {f'{steps:,} steps' if steps else 'its steps'}, "
+        f"{f'{seconds:.0f} s cap' if seconds else 'its time cap'}"
+        for preset, steps, seconds in seen
+    )
+
+
 def report(rows: list[dict]) -> str:
     synthetic = [r for r in rows if r["d"] != "thornton_hiv" and "error" not in r]
     lines = [
         SECTION,
         "",
-        "`bench/missing.py` (one process, single-threaded fits, at most 1,500 steps and 90 s per fit at "
-        "d = 10, 150 s at d = 20, refinement included; medians over the seeds shown). Synthetic: random "
+        f"`bench/missing.py` (one process, single-threaded fits, {_budgets(synthetic)}, refinement included; "
+        "medians over the seeds shown). Synthetic: random "
         "nonlinear SEMs, ER, 2 edges/node, mixed noise, n = 2,000; "
         "gaps in half the columns; MAR = logistic in one always-observed column. ATE error: absolute, in "
         "the outcome's standard deviations; imputation RMSE on the removed cells, in standard deviations.",
