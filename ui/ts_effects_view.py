@@ -150,8 +150,7 @@ def _start_widgets(state: AppState) -> tuple[pd.DataFrame | None, str | None]:
 
 
 def render_result(result: dict[str, Any]) -> None:
-    """The trajectory under one keyed container: a block of its own, whatever the polling fragment
-    above it draws or clears when the job ends (a clean-clone browser run once lost the heading)."""
+    """The trajectory (sentence, two plots, table) under one keyed container."""
     with st.container(key="effects-ts-result"):
         st.subheader("What happens next")
         st.caption(_e(sentence(result)))
