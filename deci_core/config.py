@@ -149,7 +149,7 @@ class TrainingConfig(_Config):
         learning_rate: Adam step size of the SEM (functions and noise).
         graph_learning_rate: Adam step size of the graph logits.
         graph_samples: graphs drawn from q(G) per step for the gradient estimator.
-        warmup_steps: steps at the start during which only the SEM learns (q(G) stays uniform).
+        warmup_steps: steps at the start during which only the SEM learns (q(G) stays at its start).
         noise_shape_delay: in discovery, the fraction of ``steps`` during which the spline noise keeps
             its initial Gaussian shape (only its scale learns); the shape learns afterwards. Measured
             at d = 5 (3 seeds): 0.6 helps on Gaussian-noise data (median orientation F1 0.83 vs
@@ -171,6 +171,11 @@ class TrainingConfig(_Config):
         weight_decay: decoupled weight decay (AdamW-style, per step ``w -= lr * weight_decay * w``) on
             the weight matrices of the SEM's networks (not biases, not the noise model). 0 in
             discovery; fixed-graph refits use ``training.fixed_graph.WEIGHT_DECAY``.
+        warm_start_above: with more variables than this, start q(G) at the DAG a closed-form BIC
+            search finds in seconds (linear or piecewise-linear Gaussian and tabular conditionals:
+            :mod:`deci_core.training.warm_start`) instead of uniform; the search takes at most
+            ``warm_start.SEARCH_SHARE`` of the time budget (0: always; smaller tables are trained
+            from uniform, which settles within the budget there).
         screen_above: with more variables than this, screen candidate parents before training
             (:mod:`deci_core.training.screening`): pairs no cheap statistic links are forbidden
             for training and refinement, and each network reads only its candidates (0: never).
@@ -197,6 +202,7 @@ class TrainingConfig(_Config):
     patience: int = 800
     progress_every: int = 25
     weight_decay: float = 0.0
+    warm_start_above: int = 30
     screen_above: int = 30
     device: str = "auto"
     num_threads: int | None = None
@@ -220,6 +226,7 @@ class TrainingConfig(_Config):
         )
         _check(self.num_threads is None or self.num_threads >= 1, "num_threads must be >= 1.")
         _check(self.screen_above >= 0, "screen_above must be >= 0.")
+        _check(self.warm_start_above >= 0, "warm_start_above must be >= 0.")
 
     @property
     def steps(self) -> int:

@@ -28,6 +28,7 @@ trains on CUDA when available; the fitted SEM is returned to the CPU either way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -61,6 +62,7 @@ from deci_core.training.refine import refine_fit
 from deci_core.training.screening import screen_pairs
 from deci_core.training.temporal import fit_temporal
 from deci_core.training.threads import torch_threads
+from deci_core.training.warm_start import SEARCH_SHARE, warm_start
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
 OPTIONAL_FITTED = ("imputer_", "time_series_", "training_state_", "screened_out_")
@@ -183,6 +185,8 @@ class DECI(EffectMethods):
             screened = _screened_out(x, sem, training, required)
             graph = EdgeLogits(forbidden | screened, required).to(device)
             sem.functions.restrict(~graph.forbidden)
+            if resume is None and sem.num_nodes > training.warm_start_above:
+                training = _warm_started(graph, x, observed, sem, training)
             prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
@@ -410,6 +414,18 @@ def _screened_out(
         return torch.zeros(d, d, dtype=torch.bool)
     keep = torch.as_tensor(screen_pairs(x, sem.col_var, d))
     return ~(keep | required | required.T) & ~torch.eye(d, dtype=torch.bool)
+
+
+def _warm_started(
+    graph: EdgeLogits, x: torch.Tensor, observed: torch.Tensor | None, sem: SEM, training: TrainingConfig
+) -> TrainingConfig:
+    """Start q(G) at the closed-form search's DAG; the training config with the search's seconds
+    taken off its time budget."""
+    start = time.perf_counter()
+    discrete = {int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])}
+    warm_start(graph, x, observed, sem.col_var, discrete, deadline=start + SEARCH_SHARE * training.seconds)
+    spent = time.perf_counter() - start
+    return replace(training, max_seconds=max(training.seconds - spent, 1e-3))
 
 
 def _state_of(checkpoint: TrainingCheckpoint | None) -> dict[str, Any] | None:
