@@ -62,7 +62,7 @@ from deci_core.training.refine import refine_fit
 from deci_core.training.screening import screen_pairs
 from deci_core.training.temporal import fit_temporal
 from deci_core.training.threads import torch_threads
-from deci_core.training.warm_start import SEARCH_SHARE, warm_start
+from deci_core.training.warm_start import SEARCH_SHARE, search_fit_rows, start_at
 
 FITTED = ("schema_", "encoder_", "constraints_", "sem_", "graph_posterior_", "fit_summary_")
 OPTIONAL_FITTED = ("imputer_", "time_series_", "training_state_", "screened_out_")
@@ -185,8 +185,9 @@ class DECI(EffectMethods):
             screened = _screened_out(x, sem, training, required)
             graph = EdgeLogits(forbidden | screened, required).to(device)
             sem.functions.restrict(~graph.forbidden)
-            if resume is None and sem.num_nodes > training.warm_start_above:
-                training = _warm_started(graph, x, observed, sem, training)
+            searched, training = _searched(graph, x, observed, sem, training)
+            if resume is None and searched is not None and sem.num_nodes > training.warm_start_above:
+                start_at(graph, searched)
             prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
                 sem,
@@ -202,7 +203,7 @@ class DECI(EffectMethods):
                 on_checkpoint=kept.append,
             )
             summary, unidentified = refine_fit(
-                sem, graph, x, mc, training, prior, summary, callbacks, observed, imputer
+                sem, graph, x, mc, training, prior, summary, callbacks, observed, imputer, searched
             )
             sem.functions.restrict(None)  # effects may use any graph: every input again
             with torch.no_grad():
@@ -416,16 +417,17 @@ def _screened_out(
     return ~(keep | required | required.T) & ~torch.eye(d, dtype=torch.bool)
 
 
-def _warm_started(
+def _searched(
     graph: EdgeLogits, x: torch.Tensor, observed: torch.Tensor | None, sem: SEM, training: TrainingConfig
-) -> TrainingConfig:
-    """Start q(G) at the closed-form search's DAG; the training config with the search's seconds
-    taken off its time budget."""
+) -> tuple[np.ndarray | None, TrainingConfig]:
+    """The closed-form search's DAG (None when too few rows are complete), and the training config
+    with the search's seconds taken off its time budget."""
     start = time.perf_counter()
     discrete = {int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])}
-    warm_start(graph, x, observed, sem.col_var, discrete, deadline=start + SEARCH_SHARE * training.seconds)
+    deadline = start + SEARCH_SHARE * training.seconds
+    found = search_fit_rows(graph, x, observed, sem.col_var, discrete, deadline)
     spent = time.perf_counter() - start
-    return replace(training, max_seconds=max(training.seconds - spent, 1e-3))
+    return found, replace(training, max_seconds=max(training.seconds - spent, 1e-3))
 
 
 def _state_of(checkpoint: TrainingCheckpoint | None) -> dict[str, Any] | None:

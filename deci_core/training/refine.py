@@ -11,14 +11,17 @@ model's noise model for a continuous x_j, or a softmax over the levels of a bina
 the same likelihoods as the SEM's; all candidates batched in one set of tensor ops) and scored
 by cross-fitting: fitted on one half of the rows, scored on the other, and the other way round, so
 every row is scored by a model that never saw it (more parents only help where they predict).
-Hill climbing then applies the best move (add, remove or reverse an edge, or reverse all of a node's
-outgoing or incoming edges; hard constraints and acyclicity respected) while its gain, net of BIC's
-``sparsity * ½·log n`` nats per edge it adds, is at least ``log 20`` nats: odds of 20 to 1 in its
-favour (the rule, and how it scales with n, is :mod:`deci_core.training.evidence`). Fitted
-candidates are cached, so a move only costs the few conditionals it changes. Rows: a candidate's
-fit takes a fixed number of minibatch steps, and scoring reads at most
-:func:`~deci_core.training.evidence.score_rows` rows (16,555 at the default sparsity: enough to
-resolve an edge of correlation 0.05), so a table of 100,000 rows costs what one of 17,000 does.
+Hill climbing from the most probable graph then applies the best move (add, remove or reverse an
+edge, or reverse all of a node's outgoing or incoming edges; hard constraints and acyclicity
+respected) while its gain, net of BIC's ``sparsity * ½·log n`` nats per edge it adds, is at least
+``log 20`` nats: odds of 20 to 1 in its favour (the rule, and how it scales with n, is
+:mod:`deci_core.training.evidence`). When the climb stops, the closed-form search's DAG
+(:mod:`deci_core.training.warm_start`) is scored the same way; if it beats the climbed graph by
+those ``log 20`` nats, the climb switches to it and goes on. Fitted candidates are cached, so a
+move only costs the few conditionals it changes. Rows: a candidate's fit takes a fixed number of
+minibatch steps, and scoring reads at most :func:`~deci_core.training.evidence.score_rows` rows
+(16,555 at the default sparsity: enough to resolve an edge of correlation 0.05), so a table of
+100,000 rows costs what one of 17,000 does.
 
 Afterwards, every edge whose reversal leaves the Markov equivalence class unchanged is tested: when
 the member of the class with the edge reversed and the chosen graph do not differ in held-out
@@ -432,9 +435,15 @@ def refine_fit(
     callbacks: Iterable[Callback] = (),
     observed: torch.Tensor | None = None,
     imputer: Imputer | None = None,
+    alternative: np.ndarray | None = None,
 ) -> tuple[FitSummary, np.ndarray]:
     """Refine q(G)'s most probable graph in place, within what is left of the time budget, and mark
     the pairs whose direction the data cannot identify.
+
+    ``alternative`` (a DAG within the hard masks, e.g. the closed-form search's of
+    :mod:`deci_core.training.warm_start`): when its cross-fitted score beats the refined graph's by
+    the evidence a move needs, the search switches to it and climbs on from there (the switch
+    counts as one move, its gain the evidence of every pair it changes).
 
     Each pair a move changed gets its new state with probability ``sigmoid(gain)`` (the held-out
     log-odds), the old states sharing the rest. Each marked pair keeps its probability of existing,
@@ -485,22 +494,58 @@ def refine_fit(
     adapt_seconds = summary.seconds / max(summary.steps, 1) * ADAPT_STEPS
     deadline = start + (1 - BUDGET_MARGIN) * config.seconds - summary.seconds - adapt_seconds
     search_deadline = start + (1 - IDENTIFIABILITY_SHARE) * (deadline - start)
-    result = refine(adjacency, scores, forbidden, required, targets, search_deadline, lambda m: report())
-    if result.moves:
+
+    def climb(origin: np.ndarray) -> Refinement:
+        return refine(origin, scores, forbidden, required, targets, search_deadline, lambda m: report())
+
+    if alternative is not None:  # its conditionals first, so the comparison after the climb is free
+        _switch_gain(adjacency, alternative, scores, search_deadline)
+    result = climb(adjacency)
+    switch = _switch_gain(result.adjacency, alternative, scores, search_deadline)
+    switched = switch >= MIN_EVIDENCE_NATS
+    if switched:
+        result = _then(result, switch, climb(alternative.copy()))
+    if result.moves or switched:
         _apply(graph, probs, adjacency, result)
     _confirm(graph, result.support)
     refined = result.adjacency
     unidentified = unidentified_pairs(refined, scores, targets, deadline) & ~(forbidden | forbidden.T)
     _share_directions(graph, refined, unidentified)
-    if result.moves or unidentified.any():
+    if result.moves or switched or unidentified.any():
         steps = ADAPT_STEPS
         adapt = replace(config, max_steps=steps, warmup_steps=steps, patience=0, seed=config.seed + 7)
         train(sem, x, adapt, graph=graph, prior=prior, observed=observed, imputer=imputer)
     report(done=True)
     seconds = summary.seconds + time.perf_counter() - start
     edges = int(refined.sum())
-    summary = replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=len(result.moves))
+    moves = len(result.moves) + int(switched)
+    summary = replace(summary, seconds=round(seconds, 3), num_edges=edges, refine_moves=moves)
     return summary, unidentified
+
+
+def _then(first: Refinement, switch: float, second: Refinement) -> Refinement:
+    """The refinement that climbed ``first``, switched to another graph (gaining ``switch`` nats),
+    and climbed ``second`` from there: every pair the switch changed has its gain as evidence,
+    unless a later move changed it again."""
+    diff = first.adjacency != second.adjacency  # pairs the switch or the second climb changed
+    changed = {(int(i), int(j)) for i, j in np.argwhere(np.triu(diff | diff.T, 1))}
+    evidence = first.evidence | {pair: switch for pair in changed} | second.evidence
+    return Refinement(second.adjacency, first.moves + second.moves, evidence, second.support)
+
+
+def _switch_gain(
+    current: np.ndarray, alternative: np.ndarray | None, scores: ConditionalScores, deadline: float
+) -> float:
+    """Cross-fitted nats gained (net of edge costs) by replacing ``current`` with ``alternative``
+    (fitting the candidates this needs); -inf when there is none, it is the same graph, or its
+    candidates cannot be fitted by the deadline."""
+    if alternative is None or (alternative == current).all():
+        return -math.inf
+    needed = set(_changed(current, alternative))
+    if time.perf_counter() + scores.seconds_for(needed) > deadline:
+        return -math.inf
+    scores.ensure(needed)
+    return _gain(current, alternative, scores)
 
 
 def _confirm(graph: EdgeLogits, support: dict[tuple[int, int], float]) -> None:

@@ -298,7 +298,7 @@ def _node_moves(adj: np.ndarray, toggle: np.ndarray, scores: LocalScores, forbid
     return best
 
 
-def warm_start(
+def search_fit_rows(
     graph: EdgeLogits,
     x: torch.Tensor,
     observed: torch.Tensor | None,
@@ -306,16 +306,20 @@ def warm_start(
     discrete: set[int],
     deadline: float = math.inf,
 ) -> np.ndarray | None:
-    """Set q(G)'s logits from :func:`score_search` on the complete rows; the DAG found, or None when
-    fewer than :data:`MIN_ROWS` rows are complete (q(G) is then left as it was)."""
+    """:func:`score_search` on a fit's complete rows, within q(G)'s hard masks: the DAG found
+    (d, d) bool, or None when fewer than :data:`MIN_ROWS` rows are complete."""
     rows = x if observed is None else x[observed.all(1)]
     if rows.shape[0] < MIN_ROWS:
         return None
     forbidden = graph.forbidden.cpu().numpy()
     required = graph.required.cpu().numpy()
-    found = score_search(
+    return score_search(
         rows.detach().cpu().double().numpy(), col_var.cpu().numpy(), discrete, forbidden, required, deadline
     )
+
+
+def start_at(graph: EdgeLogits, found: np.ndarray) -> None:
+    """Set q(G)'s logits to start at the DAG ``found`` (the module docstring's probabilities)."""
     d = graph.num_nodes
     for i in range(d):
         for j in range(i + 1, d):
@@ -325,4 +329,3 @@ def warm_start(
                 graph.set_pair(j, i, START_FORWARD, START_BACKWARD)
             else:
                 graph.set_pair(i, j, START_ABSENT, START_ABSENT)
-    return found

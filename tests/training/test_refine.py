@@ -22,6 +22,8 @@ from deci_core.training.refine import (
     _changed,
     _confirm,
     _Rules,
+    _switch_gain,
+    _then,
     refine,
 )
 from deci_core.training.threads import torch_threads
@@ -255,3 +257,29 @@ def test_a_binary_collider_started_as_a_fork_is_turned_round():
     assert result.adjacency.tolist() == [[False, False, True], [False, False, True], [False, False, False]]
     continuous_only = ConditionalScores(rows, col_var, [0, 1], ModelConfig(), seed=0)
     assert refine(fork, continuous_only, none, none, [0, 1], time.perf_counter() + 60).adjacency[2].any()
+
+
+def test_a_better_alternative_is_switched_to_by_its_cross_fitted_gain_and_a_worse_one_is_not():
+    scores, _ = _scores(_pair_data())
+    right = np.array([[False, True], [False, False]])
+    empty = np.zeros((2, 2), dtype=bool)
+    far = time.perf_counter() + 60
+    gain = _switch_gain(empty, right, scores, far)
+    assert gain > 100  # x explains most of y
+    assert _switch_gain(right, empty, scores, far) == pytest.approx(-gain)
+    assert (
+        _switch_gain(right, right, scores, far) == -np.inf
+        and _switch_gain(right, None, scores, far) == -np.inf
+    )
+
+
+def test_a_switch_gives_every_pair_it_changed_its_gain_unless_a_later_move_changed_it_again():
+    first_graph = np.zeros((3, 3), dtype=bool)
+    first_graph[0, 1] = True
+    first = Refinement(first_graph, (Move("add", 0, 1, 5.0),), {(0, 1): 5.0})
+    second_graph = np.zeros((3, 3), dtype=bool)
+    second_graph[1, 2] = second_graph[0, 2] = True
+    second = Refinement(second_graph, (Move("add", 0, 2, 4.0),), {(0, 2): 4.0}, {(1, 2): 9.0})
+    both = _then(first, 30.0, second)
+    assert both.adjacency is second.adjacency and len(both.moves) == 2 and both.support == {(1, 2): 9.0}
+    assert both.evidence == {(0, 1): 30.0, (1, 2): 30.0, (0, 2): 4.0}

@@ -12,7 +12,8 @@ from deci_core.training.warm_start import (
     START_FORWARD,
     LocalScores,
     score_search,
-    warm_start,
+    search_fit_rows,
+    start_at,
 )
 
 
@@ -86,19 +87,18 @@ def test_hard_constraints_are_respected():
     assert skeleton[1, 2] and skeleton[2, 3]  # the allowed true adjacencies are still found
 
 
-def test_warm_start_sets_q_of_g_to_the_found_graph_and_skips_tables_with_few_complete_rows():
+def test_q_of_g_starts_at_the_found_graph_and_tables_with_few_complete_rows_are_not_searched():
     x = torch.as_tensor(_collider(2000), dtype=torch.float32)
     graph = EdgeLogits(torch.zeros(5, 5, dtype=torch.bool), torch.zeros(5, 5, dtype=torch.bool))
-    found = warm_start(graph, x, None, torch.arange(5), set())
+    found = search_fit_rows(graph, x, None, torch.arange(5), set())
+    start_at(graph, found)
     probs = graph.probs().detach().numpy()
     assert np.allclose(probs[found], START_FORWARD, atol=1e-5)
     absent = ~(found | found.T) & ~np.eye(5, dtype=bool)
     assert np.allclose(probs[absent], START_ABSENT, atol=1e-5)
     observed = torch.zeros(2000, 5, dtype=torch.bool)
     observed[:10] = True
-    fresh = EdgeLogits(torch.zeros(5, 5, dtype=torch.bool), torch.zeros(5, 5, dtype=torch.bool))
-    assert warm_start(fresh, x, observed, torch.arange(5), set()) is None
-    assert np.allclose(fresh.probs().detach().numpy()[~np.eye(5, dtype=bool)], 0.25)
+    assert search_fit_rows(graph, x, observed, torch.arange(5), set()) is None
 
 
 def test_a_fit_starts_from_the_search_above_the_threshold_and_from_uniform_below_it():
