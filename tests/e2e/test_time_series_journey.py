@@ -48,8 +48,8 @@ def test_time_series_sample_discover_lag_view_and_trajectory(page, tmp_path):
     page.get_by_role("button", name="Simulate the trajectory").click()
     # Wait on what the analyst reads, not on a container's key class: clean-clone runs showed the
     # result's sentence while its keyed wrapper, heading or plots were not (yet) in the DOM, each
-    # after the polling fragment's rerun; one showed the sentence and no plot title for 30 s (the
-    # page's first Plotly charts, drawn by a lazily loaded bundle on a loaded machine).
+    # after the polling fragment's rerun; one showed the sentence and no plot title for 30 s (cause
+    # not established: these are the journey's first Plotly charts, whose bundle loads lazily).
     expect(page.get_by_text(re.compile("the largest change in sales is [+-]"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Effect on sales by step")).to_be_visible(timeout=90_000)
     expect(page.locator(".js-plotly-plot")).to_have_count(2)
