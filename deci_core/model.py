@@ -185,8 +185,11 @@ class DECI(EffectMethods):
             screened = _screened_out(x, sem, training, required)
             graph = EdgeLogits(forbidden | screened, required).to(device)
             sem.functions.restrict(~graph.forbidden)
-            searched, training = _searched(graph, x, observed, sem, training)
-            if resume is None and searched is not None and sem.num_nodes > training.warm_start_above:
+            warm = resume is None and sem.num_nodes > training.warm_start_above
+            searched, training = (  # used by the warm start and by the refinement, if either runs
+                _searched(graph, x, observed, sem, training) if warm or training.refine else (None, training)
+            )
+            if warm and searched is not None:
                 start_at(graph, searched)
             prior = GraphPrior(sparsity_per_row(len(x), mc.sparsity), mc.belief_strength, beliefs.to(device))
             summary = train(
@@ -423,7 +426,7 @@ def _searched(
     """The closed-form search's DAG (None when too few rows are complete), and the training config
     with the search's seconds taken off its time budget."""
     start = time.perf_counter()
-    discrete = {int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])}
+    discrete = set(sem.discrete_nodes)
     deadline = start + SEARCH_SHARE * training.seconds
     found = search_fit_rows(graph, x, observed, sem.col_var, discrete, deadline)
     spent = time.perf_counter() - start

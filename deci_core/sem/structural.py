@@ -95,6 +95,11 @@ class SEM(nn.Module):
         return int(self.codes.numel())
 
     @property
+    def discrete_nodes(self) -> list[int]:
+        """The binary and categorical variables, in index order."""
+        return sorted(int(j) for j in torch.cat([self.bin_idx, self.cat_idx]))
+
+    @property
     def num_columns(self) -> int:
         return int(self.col_var.numel())
 

@@ -463,7 +463,7 @@ def refine_fit(
     start = time.perf_counter()
     d = graph.num_nodes
     targets = list(range(d))  # every variable: continuous, binary and categorical ones are scored
-    discrete = [int(j) for j in torch.cat([sem.bin_idx, sem.cat_idx])]
+    discrete = sem.discrete_nodes
     unidentified = np.zeros((d, d), dtype=bool)
     if not config.refine or x.shape[0] < MIN_ROWS or len(targets) < 2 or summary.seconds >= config.seconds:
         return summary, unidentified

@@ -188,8 +188,9 @@ def score_search(
         for j in range(d):
             _update_child(toggle, start, scores, j)
         found = _climb(start, toggle, scores, forbidden, required, deadline)
-        if _total(found, scores) > best_score + 1e-9:
-            best, best_score = found, _total(found, scores)
+        found_score = _total(found, scores)
+        if found_score > best_score + 1e-9:
+            best, best_score = found, found_score
     return best
 
 
